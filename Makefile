@@ -1,0 +1,47 @@
+# One entry point for set-up, running, testing and packaging. Every target creates .venv if needed.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast lint bench dist dist-onefile smoke-dist deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@# torch is optional (cross-checks); exact pin or pip pulls a CUDA build. Failure only skips tests.
+	-$(PY) -m pip install --quiet 'torch==2.13.0' || echo "torch not installed: PyTorch cross-checks will be skipped"
+	touch $(STAMP)
+
+deps: $(STAMP)
+
+## Launch the app (GUI).
+run: $(STAMP)
+	$(PY) main.py
+
+## Run the whole test suite (core, gui offscreen, cli, slow soak/memory tests included).
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+bench: $(STAMP)
+	$(PY) bench/run_all.py
+
+## Build the packaged executable: dist/actiscope/actiscope (one-folder).
+dist: $(STAMP)
+	$(PY) -m PyInstaller --noconfirm --clean actiscope.spec
+
+dist-onefile: $(STAMP)
+	ACTISCOPE_ONEFILE=1 $(PY) -m PyInstaller --noconfirm --clean actiscope.spec
+
+smoke-dist: dist
+	QT_QPA_PLATFORM=offscreen dist/actiscope/actiscope --smoke
+
+clean:
+	rm -rf build dist $(VENV)

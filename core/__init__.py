@@ -1,0 +1,1 @@
+"""Actiscope's compute core: pure numpy, never imports Qt."""

@@ -1,0 +1,90 @@
+"""Actiscope entry point: the GUI by default, headless sub-commands otherwise.
+
+PySide6 is imported lazily (inside the commands that need it) so `run` stays light.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Argument errors as one line on stderr and exit code 2 (no usage dump)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full command-line interface (GUI when no sub-command is given)."""
+    parser = _OneLineParser(prog="actiscope", description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true",
+                        help="build the windows offscreen, render and export to a temp folder, "
+                             "check the files, exit 0")
+    parser.add_argument("--smoke-dir", default=None, help="keep the --smoke outputs in this folder")
+    sub = parser.add_subparsers(dest="command", parser_class=_OneLineParser)
+
+    curves = sub.add_parser("export-curves", help="draw activation curves to PNG/SVG/CSV")
+    curves.add_argument("--activations", required=True,
+                        help="comma-separated names, e.g. sigmoid,tanh,relu")
+    curves.add_argument("--out", required=True, help="output file: .png, .svg or .csv")
+    curves.add_argument("--x-range", default="-5,5", help="xmin,xmax (default -5,5)")
+    curves.add_argument("--samples", type=int, default=2000, help="points per curve")
+    curves.add_argument("--no-derivatives", action="store_true", help="draw f only, not f'")
+    curves.add_argument("--no-functions", action="store_true", help="draw f' only, not f")
+    curves.add_argument("--param", action="append", default=[], metavar="NAME.PARAM=VALUE",
+                        help="activation parameter, e.g. leaky_relu.alpha=0.1 (repeatable)")
+    curves.add_argument("--width", type=int, default=1200, help="PNG width in pixels")
+    curves.add_argument("--height", type=int, default=800, help="PNG height in pixels")
+
+    for name, text in (("run", "train without a window, write per-step statistics as CSV"),
+                       ("render", "train, then render the Lab view offscreen to PNG (and GIF)")):
+        cmd = sub.add_parser(name, help=text)
+        src = cmd.add_mutually_exclusive_group()
+        src.add_argument("--preset", help="a preset name (see --list-presets)")
+        src.add_argument("--config", help="a session/config JSON file")
+        cmd.add_argument("--list-presets", action="store_true", help="list presets and exit")
+        cmd.add_argument("--steps", type=int, default=1000, help="training steps")
+        cmd.add_argument("--seed", type=int, default=None, help="override the config's seed")
+        cmd.add_argument("--out", help="output file")
+        if name == "run":
+            cmd.add_argument("--every", type=int, default=1, help="write every k-th step")
+        else:
+            cmd.add_argument("--width", type=int, default=1600, help="image width in pixels")
+            cmd.add_argument("--height", type=int, default=1000, help="image height in pixels")
+            cmd.add_argument("--animate", metavar="OUT.gif",
+                             help="also record the training as an animation (.gif or .mp4)")
+            cmd.add_argument("--fps", type=int, default=15, help="animation frames per second")
+            cmd.add_argument("--frames", type=int, default=60, help="animation frame count")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and dispatch; bad input is one line on stderr and exit code 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.smoke:
+            from gui.commands.smoke import run_smoke
+            return run_smoke(args)
+        if args.command == "export-curves":
+            from gui.commands.export_curves import run_export_curves
+            return run_export_curves(args)
+        if args.command == "run":
+            from gui.commands.train_run import run_training
+            return run_training(args)
+        if args.command == "render":
+            from gui.commands.render import run_render
+            return run_render(args)
+        from gui.app import run_app
+        return run_app()
+    except (ValueError, OSError) as exc:
+        # Config, dataset, formula and path errors are user errors: one line, no traceback.
+        print(f"actiscope: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
