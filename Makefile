@@ -7,6 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test test-fast lint bench dist dist-onefile smoke-dist deps clean
 
 $(STAMP): pyproject.toml
+	bash scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
