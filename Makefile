@@ -4,10 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench dist dist-onefile smoke-dist deps clean
+.PHONY: sysdeps run test test-fast lint bench dist dist-onefile smoke-dist deps clean
 
 $(STAMP): pyproject.toml
-	bash scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -15,27 +14,31 @@ $(STAMP): pyproject.toml
 	-$(PY) -m pip install --quiet 'torch==2.13.0' || echo "torch not installed: PyTorch cross-checks will be skipped"
 	touch $(STAMP)
 
-deps: $(STAMP)
+## Qt's Debian libraries (checked every time, installed only when missing).
+sysdeps:
+	@bash scripts/system-deps.sh
+
+deps: sysdeps $(STAMP)
 
 ## Launch the app (GUI).
-run: $(STAMP)
+run: sysdeps $(STAMP)
 	$(PY) main.py
 
 ## Run the whole test suite (core, gui offscreen, cli, slow soak/memory tests included).
-test: $(STAMP)
+test: sysdeps $(STAMP)
 	$(PY) -m pytest -q
 
-test-fast: $(STAMP)
+test-fast: sysdeps $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-bench: $(STAMP)
+bench: sysdeps $(STAMP)
 	$(PY) bench/run_all.py
 
 ## Build the packaged executable: dist/actiscope/actiscope (one-folder).
-dist: $(STAMP)
+dist: sysdeps $(STAMP)
 	$(PY) -m PyInstaller --noconfirm --clean actiscope.spec
 
 dist-onefile: $(STAMP)
