@@ -183,3 +183,46 @@ def test_record_lab_rejects_bad_sizes_before_training(qapp, tmp_path):
     with pytest.raises(AnimationError, match="width"):
         record_lab_animation(lab, tmp_path / "x.gif", 10, 2, 5, width=5, height=48)
     assert lab.steps == 0 and np.all(np.array(lab.advanced) == 0)
+
+
+def test_record_action_records_with_progress_and_remembers_settings(qtbot, tmp_path,
+                                                                    monkeypatch):
+    from PySide6.QtWidgets import QMainWindow
+
+    from gui import record_dialog
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    lab = FakeLab()
+    action = record_dialog.record_animation_action(window, lab)
+    assert action.shortcut().toString() == "Ctrl+Shift+R"
+    path = tmp_path / "from the dialog ü.gif"
+
+    def fill_and_accept(dialog):
+        dialog.spins["steps"].setValue(30)
+        dialog.spins["frames"].setValue(3)
+        dialog.spins["width"].setValue(80)
+        dialog.spins["height"].setValue(40)
+        dialog.path_edit.setText(str(path))
+        dialog._accept_if_path_ok()
+        return dialog.result()
+
+    monkeypatch.setattr(record_dialog.RecordDialog, "exec", fill_and_accept)
+    action.trigger()
+    assert lab.steps == 30
+    assert iio.imread(path, index=None).shape == (3, 40, 80, 3)
+    remembered = record_dialog.RecordDialog(window)
+    assert remembered.values()["frames"] == 3 and remembered.path() == path
+
+
+def test_recording_error_shows_one_message_and_writes_nothing(qtbot, tmp_path, monkeypatch):
+    from gui import record_dialog
+
+    messages: list[str] = []
+    monkeypatch.setattr(record_dialog.QMessageBox, "warning",
+                        lambda parent, title, text: messages.append(text))
+    lab = FakeLab()
+    ok = record_dialog.run_recording(None, lab, tmp_path / "x.webm", steps=10, frames=2, fps=5,
+                                     width=64, height=48)
+    assert not ok and len(messages) == 1 and ".gif or .mp4" in messages[0]
+    assert lab.steps == 0 and list(tmp_path.iterdir()) == []
