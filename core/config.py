@@ -1,0 +1,332 @@
+"""ExperimentConfig: every setting of one experiment, validated, and saved as a session file.
+
+    config = ExperimentConfig(depth=20, activation="tanh").validate()
+    config.save("run.actiscope.json");  ExperimentConfig.load("run.actiscope.json") == config
+
+Ranges and choices live in core.config_fields.FIELD_SPECS (the GUI builds its form from it).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.activations import get_activation
+from core.config_fields import FIELD_SPECS, LIVE_FIELDS, MAX_DEPTH, FieldSpec
+from core.datasets import dataset_task
+
+__all__ = ["SCHEMA_VERSION", "LIVE_FIELDS", "FIELD_SPECS", "FieldSpec", "ConfigError",
+           "ExperimentConfig", "MAX_SESSION_BYTES"]
+
+SCHEMA_VERSION = 1
+APP_NAME = "actiscope"
+MAX_SESSION_BYTES = 5 * 1024 * 1024
+# mse on class labels regresses the one-hot targets; cross_entropy on a binary set uses 2 logits.
+_COMPATIBLE_LOSSES = {"binary": ("bce", "cross_entropy", "mse"),
+                      "multiclass": ("cross_entropy", "mse"), "regression": ("mse",)}
+
+
+class ConfigError(ValueError):
+    """An invalid setting or session file; the message is one sentence for the user."""
+
+
+def _shown(value: object) -> str:
+    """A short printable form of a user value for error messages."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value: object) -> bool:
+    return _is_int(value) or isinstance(value, (float, np.floating))
+
+
+def _check_number(spec: FieldSpec, value: object, what: str) -> int | float:
+    """value as int/float within the spec's range, or ConfigError naming `what`."""
+    if spec.kind == "int" or spec.kind == "list":
+        if not _is_int(value):
+            raise ConfigError(f"{what} must be a whole number, got {_shown(value)}.")
+        number: int | float = int(value)
+    else:
+        if not _is_real(value):
+            raise ConfigError(f"{what} must be a number, got {_shown(value)}.")
+        number = float(value)
+        if not math.isfinite(number):
+            raise ConfigError(f"{what} must be a finite number, got {number}.")
+    if not spec.in_range(number):
+        raise ConfigError(f"{what} must be in {spec.range_text()}, got {number:g}.")
+    return number
+
+
+def _check_choice(spec: FieldSpec, value: object, what: str) -> str:
+    if not isinstance(value, str) or value not in spec.choices:
+        raise ConfigError(f"Unknown {what} {_shown(value)}; valid choices are "
+                          f"{', '.join(spec.choices)}.")
+    return value
+
+
+def _normalised(spec: FieldSpec, value: object) -> object:
+    """The field value type- and range-checked, as plain Python (ints, floats, lists, dicts)."""
+    name = spec.name
+    if value is None:
+        if spec.optional:
+            return None
+        raise ConfigError(f"{name} must be set; it cannot be null.")
+    if spec.kind in ("int", "float"):
+        return _check_number(spec, value, name)
+    if spec.kind == "bool":
+        if not isinstance(value, (bool, np.bool_)):
+            raise ConfigError(f"{name} must be true or false, got {_shown(value)}.")
+        return bool(value)
+    if spec.kind == "str":
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be text, got {_shown(value)}.")
+        return value
+    if spec.kind == "choice":
+        if spec.per_layer and isinstance(value, (list, tuple)):
+            if not value:
+                raise ConfigError(f"{name} must be a name or a non-empty list of names.")
+            return [_check_choice(spec, item, name) for item in value]
+        return _check_choice(spec, value, name)
+    if spec.kind == "list":
+        if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_DEPTH:
+            raise ConfigError(f"{name} must be a list of 1 to {MAX_DEPTH} layer sizes, "
+                              f"got {_shown(value)}.")
+        return [_check_number(spec, item, f"each entry of {name}") for item in value]
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name} must be a mapping of names to numbers, got {_shown(value)}.")
+    checked = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise ConfigError(f"{name} keys must be parameter names, got {_shown(key)}.")
+        if not _is_real(item) or not math.isfinite(float(item)):
+            raise ConfigError(f"{name}['{key}'] must be a finite number, got {_shown(item)}.")
+        checked[key] = float(item)
+    return checked
+
+
+@dataclass
+class ExperimentConfig:
+    """All settings of one experiment (network, data, optimizer, statistics)."""
+
+    depth: int = 6
+    width: int = 32
+    hidden_sizes: list[int] | None = None
+    activation: str | list[str] = "relu"
+    activation_params: dict[str, float] = field(default_factory=dict)
+    init: str = "he_normal"
+    init_std: float = 0.01
+    bias_init: float = 0.0
+    residual: bool = False
+    dataset: str = "spirals"
+    noise: float = 0.1
+    n_samples: int = 1000
+    n_classes: int = 3
+    test_fraction: float = 0.2
+    csv_path: str | None = None
+    loss: str | None = None
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    lr: float = 0.01
+    batch_size: int = 128
+    l2: float = 0.0
+    seed: int = 0
+    dtype: str = "float64"
+    dead_refresh_every: int = 10
+    saturation_threshold: float = 0.01
+
+    def hidden_layer_sizes(self) -> list[int]:
+        """Units per hidden layer: hidden_sizes if given, else depth copies of width."""
+        if self.hidden_sizes is not None:
+            return list(self.hidden_sizes)
+        return [self.width] * self.depth
+
+    def task(self) -> str | None:
+        """The dataset's task ("binary", "multiclass", "regression"); None for csv (unknown)."""
+        return dataset_task(self.dataset, self.n_classes)
+
+    def validate(self) -> ExperimentConfig:
+        """Check every field and their combinations; raises ConfigError, returns self.
+
+        Whole numbers in float fields become floats and tuples become lists, so a validated
+        config serialises the same way however it was built.
+        """
+        for name, spec in FIELD_SPECS.items():
+            setattr(self, name, _normalised(spec, getattr(self, name)))
+        n_hidden = len(self.hidden_layer_sizes())
+        names = self.activation if isinstance(self.activation, list) else [self.activation]
+        if isinstance(self.activation, list) and len(names) != n_hidden:
+            raise ConfigError(f"activation lists {len(names)} names but the network has "
+                              f"{n_hidden} hidden layers; give one per layer or a single name.")
+        self._check_activation_params(names)
+        if self.dataset == "csv" and not (self.csv_path or "").strip():
+            raise ConfigError("The csv dataset needs csv_path, the file to load.")
+        task = self.task()
+        if self.loss is not None and task is not None and \
+                self.loss not in _COMPATIBLE_LOSSES[task]:
+            raise ConfigError(f"Loss '{self.loss}' does not fit the {task} task of dataset "
+                              f"'{self.dataset}'; use {' or '.join(_COMPATIBLE_LOSSES[task])}.")
+        return self
+
+    def _check_activation_params(self, names: list[str]) -> None:
+        """Each parameter must suit the activation (with a per-layer list: at least one)."""
+        params = self.activation_params
+        try:
+            if isinstance(self.activation, str):
+                get_activation(self.activation, **params)
+                return
+            used: set[str] = set()
+            for name in dict.fromkeys(names):
+                known = {spec.name for spec in get_activation(name).info.params}
+                get_activation(name, **{k: v for k, v in params.items() if k in known})
+                used |= known
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(str(exc)) from None
+        unused = [key for key in params if key not in used]
+        if unused:
+            raise ConfigError(f"No activation in the list takes the parameter '{unused[0]}'.")
+
+    def replace(self, **changes: object) -> ExperimentConfig:
+        """A validated copy with some fields changed (unknown field names -> ConfigError)."""
+        for name in changes:
+            if name not in FIELD_SPECS:
+                raise ConfigError(f"Unknown setting '{name}'.")
+        return dataclasses.replace(copy.deepcopy(self), **copy.deepcopy(changes)).validate()
+
+    def changed_fields(self, other: ExperimentConfig) -> set[str]:
+        """Names of the fields whose values differ from `other`."""
+        return {name for name in FIELD_SPECS if getattr(self, name) != getattr(other, name)}
+
+    def to_dict(self) -> dict:
+        """Every field as plain JSON-ready values (a deep copy)."""
+        return {name: copy.deepcopy(getattr(self, name)) for name in FIELD_SPECS}
+
+    @classmethod
+    def from_dict(cls, data: object) -> ExperimentConfig:
+        """A validated config from a complete field mapping; unknown or missing fields fail."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"The config must be a mapping of settings, got "
+                              f"{type(data).__name__}.")
+        _reject_unknown(data)
+        missing = [name for name in FIELD_SPECS if name not in data]
+        if missing:
+            raise ConfigError(f"The config is missing the setting '{missing[0]}'"
+                              + (f" (and {len(missing) - 1} more)." if len(missing) > 1 else "."))
+        return cls(**copy.deepcopy(data)).validate()
+
+    @classmethod
+    def from_partial(cls, data: object) -> ExperimentConfig:
+        """A validated config from some fields, the rest at their defaults (presets, CLI)."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"The config must be a mapping of settings, got "
+                              f"{type(data).__name__}.")
+        _reject_unknown(data)
+        return cls(**copy.deepcopy(data)).validate()
+
+    def to_json(self) -> str:
+        """The session file text: {"schema_version": 1, "app": "actiscope", "config": {...}}."""
+        self.validate()
+        envelope = {"schema_version": SCHEMA_VERSION, "app": APP_NAME, "config": self.to_dict()}
+        return json.dumps(envelope, indent=2, allow_nan=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ExperimentConfig:
+        """Parse session text (str or UTF-8 bytes); anything malformed -> ConfigError."""
+        if len(text) > MAX_SESSION_BYTES:
+            raise ConfigError(f"The session is larger than {MAX_SESSION_BYTES // 2**20} MB; "
+                              "it cannot be an Actiscope session file.")
+        if isinstance(text, (bytes, bytearray)):
+            try:
+                text = bytes(text).decode("utf-8")
+            except UnicodeDecodeError:
+                raise ConfigError("The session file is not UTF-8 text; it is not an Actiscope "
+                                  "session.") from None
+        return cls.from_dict(_unwrap(_parse_json(text)))
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the session atomically (temp file in the same folder, then os.replace)."""
+        text = self.to_json()
+        target = Path(path)
+        tmp_name = None
+        try:
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                            dir=target.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp_name, target)
+        except BaseException as exc:
+            if tmp_name is not None and os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+            if isinstance(exc, OSError):
+                raise ConfigError(f"Cannot save the session to '{target}': "
+                                  f"{exc.strerror or exc}.") from None
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> ExperimentConfig:
+        """Read a session file written by save (at most 5 MB); problems -> ConfigError."""
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_SESSION_BYTES + 1)
+        except OSError as exc:
+            raise ConfigError(f"Cannot open the session file '{path}': "
+                              f"{exc.strerror or exc}.") from None
+        return cls.from_json(data)
+
+
+def _reject_unknown(data: dict) -> None:
+    unknown = [key for key in data if key not in FIELD_SPECS]
+    if unknown:
+        raise ConfigError(f"Unknown setting {_shown(unknown[0])} in the config; valid settings "
+                          f"are {', '.join(FIELD_SPECS)}.")
+
+
+def _no_constants(name: str) -> float:
+    raise ConfigError(f"The session holds {name}, which is not a valid number.")
+
+
+def _parse_json(text: str) -> object:
+    """json.loads that turns every failure (syntax, NaN, deep nesting) into ConfigError."""
+    try:
+        return json.loads(text, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"The session is not valid JSON ({exc.msg} at line {exc.lineno}, "
+                          f"column {exc.colno}).") from None
+    except RecursionError:
+        raise ConfigError("The session is nested too deeply to be an Actiscope session.") \
+            from None
+
+
+def _unwrap(document: object) -> object:
+    """The "config" member of a session envelope, after checking app and schema version."""
+    if not isinstance(document, dict) or document.get("app") != APP_NAME:
+        raise ConfigError("This JSON is not an Actiscope session (no \"app\": \"actiscope\").")
+    version = document.get("schema_version")
+    if not _is_int(version) or version < 1:
+        raise ConfigError(f"The session's schema_version must be a whole number >= 1, got "
+                          f"{_shown(version)}.")
+    if version > SCHEMA_VERSION:
+        raise ConfigError(f"This session was written by a newer Actiscope (schema {version} > "
+                          f"{SCHEMA_VERSION}); update Actiscope to open it.")
+    extra = [key for key in document if key not in ("schema_version", "app", "config")]
+    if extra:
+        raise ConfigError(f"Unknown entry {_shown(extra[0])} in the session file.")
+    if "config" not in document:
+        raise ConfigError("The session file has no \"config\" entry.")
+    return document["config"]

@@ -1,0 +1,138 @@
+"""The table of experiment settings: type, default, range or choices, label and tooltip per field.
+
+The GUI builds its form from FIELD_SPECS and ExperimentConfig.validate checks against it, so a
+range lives in exactly one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.activations import available_activations
+from core.datasets import MAX_CLASSES, MAX_SAMPLES, MIN_CLASSES, MIN_SAMPLES, available_datasets
+
+INITS = ("zeros", "normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal",
+         "he_uniform", "lecun_normal", "orthogonal", "pytorch_default")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+LOSSES = ("mse", "bce", "cross_entropy")
+DTYPES = ("float64", "float32")
+MAX_DEPTH = 200
+MAX_WIDTH = 1024
+KINDS = ("int", "float", "str", "bool", "choice", "list", "dict")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One experiment setting as the GUI form and the validator see it.
+
+    kind: int | float | str | bool | choice | list (of ints) | dict (name -> float).
+    low/high bound numbers (and list entries); low_open/high_open make a bound exclusive.
+    optional: None is allowed (meaning given in the tooltip). per_layer: a list with one
+    choice per hidden layer is accepted as well as a single choice.
+    """
+
+    name: str
+    kind: str
+    default: object
+    label: str
+    tooltip: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    log_scale: bool = False
+    optional: bool = False
+    per_layer: bool = False
+    live: bool = False
+
+    def range_text(self) -> str:
+        """The valid range as interval text, e.g. "(0, 0.9]"."""
+        left = "(" if self.low_open else "["
+        right = ")" if self.high_open else "]"
+        return f"{left}{self.low:g}, {self.high:g}{right}"
+
+    def in_range(self, value: float) -> bool:
+        """True if value lies within [low, high] (or the open variant)."""
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+
+def _specs() -> dict[str, FieldSpec]:
+    """Build the table (choices come from the activation and dataset registries)."""
+    s = [
+        FieldSpec("depth", "int", 6, "Depth", "Number of hidden layers (1–200); ignored when "
+                  "hidden sizes are given.", 1, MAX_DEPTH),
+        FieldSpec("width", "int", 32, "Width", "Units per hidden layer (1–1024); ignored when "
+                  "hidden sizes are given.", 1, MAX_WIDTH),
+        FieldSpec("hidden_sizes", "list", None, "Hidden sizes", "Explicit units per hidden "
+                  "layer, e.g. 64, 32, 16 (each 1–1024); empty = depth × width.", 1, MAX_WIDTH,
+                  optional=True),
+        FieldSpec("activation", "choice", "relu", "Activation", "Activation of every hidden "
+                  "layer (or a list with one per hidden layer); the output layer is linear.",
+                  choices=tuple(available_activations()), per_layer=True),
+        FieldSpec("activation_params", "dict", {}, "Activation parameters", "Parameters such "
+                  "as alpha or beta, applied to every hidden layer; empty = the defaults."),
+        FieldSpec("init", "choice", "he_normal", "Weight init", "How weights start: He suits "
+                  "ReLU-like units, Xavier suits tanh/sigmoid; normal/uniform use the std below.",
+                  choices=INITS),
+        FieldSpec("init_std", "float", 0.01, "Init std", "Standard deviation for init 'normal', "
+                  "half-width for 'uniform' (dimensionless weight units).", 0.0, 1e3,
+                  low_open=True, log_scale=True),
+        FieldSpec("bias_init", "float", 0.0, "Bias init", "Starting value of every bias; a "
+                  "negative value pushes ReLU units towards dying.", -10.0, 10.0),
+        FieldSpec("residual", "bool", False, "Residual connections", "Adds skip connections "
+                  "h + f(Wh + b) between consecutive hidden layers of equal width; where widths "
+                  "differ the layer stays plain (no-op)."),
+        FieldSpec("dataset", "choice", "spirals", "Dataset", "Toy problem to learn, or 'csv' "
+                  "for your own file (set the CSV path).", choices=tuple(available_datasets())),
+        FieldSpec("noise", "float", 0.1, "Noise", "Std of Gaussian jitter added to the points "
+                  "(to the target for sine), in input units.", 0.0, 5.0),
+        FieldSpec("n_samples", "int", 1000, "Samples", f"Points generated ({MIN_SAMPLES}–"
+                  f"{MAX_SAMPLES:,}), split into train and test.", MIN_SAMPLES, MAX_SAMPLES,
+                  log_scale=True),
+        FieldSpec("n_classes", "int", 3, "Classes", "Classes for spirals and blobs "
+                  f"({MIN_CLASSES}–{MAX_CLASSES}; 2 makes a binary task).", MIN_CLASSES,
+                  MAX_CLASSES),
+        FieldSpec("test_fraction", "float", 0.2, "Test fraction", "Share of samples held out "
+                  "for the test accuracy, in (0, 0.9].", 0.0, 0.9, low_open=True),
+        FieldSpec("csv_path", "str", None, "CSV path", "Your comma-separated file (numeric "
+                  "features, target in the last column); used when the dataset is 'csv'.",
+                  optional=True),
+        FieldSpec("loss", "choice", None, "Loss", "Training loss; empty = natural for the task "
+                  "(bce for binary, cross-entropy for multiclass, mse for regression).",
+                  choices=LOSSES, optional=True),
+        FieldSpec("optimizer", "choice", "sgd", "Optimizer", "Update rule: plain SGD, SGD with "
+                  "momentum, or Adam.", choices=OPTIMIZERS, live=True),
+        FieldSpec("momentum", "float", 0.9, "Momentum", "Momentum coefficient (optimizer "
+                  "'momentum'), in [0, 1).", 0.0, 1.0, high_open=True, live=True),
+        FieldSpec("beta1", "float", 0.9, "Adam β1", "Decay of Adam's first-moment average, "
+                  "in [0, 1).", 0.0, 1.0, high_open=True, live=True),
+        FieldSpec("beta2", "float", 0.999, "Adam β2", "Decay of Adam's second-moment average, "
+                  "in [0, 1).", 0.0, 1.0, high_open=True, live=True),
+        FieldSpec("eps", "float", 1e-8, "Adam ε", "Added to Adam's denominator for stability, "
+                  "in (0, 1].", 0.0, 1.0, low_open=True, log_scale=True, live=True),
+        FieldSpec("lr", "float", 0.01, "Learning rate", "Step size per update, > 0 (up to 1e6, "
+                  "where training diverges).", 0.0, 1e6, low_open=True, log_scale=True,
+                  live=True),
+        FieldSpec("batch_size", "int", 128, "Batch size", "Training samples drawn per step "
+                  "(1 or more).", 1, MAX_SAMPLES, log_scale=True, live=True),
+        FieldSpec("l2", "float", 0.0, "L2 penalty", "L2 weight-decay coefficient on the weights "
+                  "(0 = none), in [0, 10].", 0.0, 10.0, live=True),
+        FieldSpec("seed", "int", 0, "Seed", "Seeds weights, data and batches; the same seed "
+                  "gives the same run.", 0, 2**63 - 1),
+        FieldSpec("dtype", "choice", "float64", "Precision", "float64 is exact enough for tiny "
+                  "gradients; float32 is faster.", choices=DTYPES),
+        FieldSpec("dead_refresh_every", "int", 10, "Dead-unit refresh", "Steps between "
+                  "recounting units dead on the whole training set (1–100,000).", 1, 100_000,
+                  live=True),
+        FieldSpec("saturation_threshold", "float", 0.01, "Saturation threshold", "A unit is "
+                  "saturated when |f'(z)| stays below this for every sample, in (0, 1].", 0.0,
+                  1.0, low_open=True, log_scale=True, live=True),
+    ]
+    return {spec.name: spec for spec in s}
+
+
+FIELD_SPECS: dict[str, FieldSpec] = _specs()
+LIVE_FIELDS: frozenset[str] = frozenset(n for n, spec in FIELD_SPECS.items() if spec.live)
