@@ -1,0 +1,88 @@
+"""Losses on logits with PyTorch's definitions (mean reduction) and their logit gradients.
+
+mse: mean over all elements of (out - y)^2.  bce: BCEWithLogits, y in {0, 1}, one output.
+cross_entropy: softmax cross-entropy on logits with integer labels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LOSSES: tuple[str, ...] = ("mse", "bce", "cross_entropy")
+
+
+class LossError(ValueError):
+    """An unknown loss name or targets that do not fit the loss / network output."""
+
+
+def check_loss(name: str) -> str:
+    """Return `name` if it is a known loss, else raise LossError listing the choices."""
+    if name not in LOSSES:
+        raise LossError(f"Unknown loss {name!r}; choose one of: {', '.join(LOSSES)}.")
+    return name
+
+
+def prepare_targets(loss: str, y: np.ndarray, n: int, n_out: int, dtype: np.dtype) -> np.ndarray:
+    """Targets in the layout the loss uses: mse (n, n_out) float, bce (n,) float, ce (n,) int64."""
+    y = np.asarray(y)
+    if loss == "cross_entropy":
+        if y.shape != (n,) or not (np.issubdtype(y.dtype, np.integer) or y.dtype == bool):
+            raise LossError(
+                f"cross_entropy needs integer labels shaped ({n},), got {y.dtype} {y.shape}."
+            )
+        if n and (y.min() < 0 or y.max() >= n_out):
+            raise LossError(f"cross_entropy labels must lie in 0..{n_out - 1} for {n_out} outputs.")
+        return y.astype(np.int64, copy=False)
+    if loss == "bce":
+        if n_out != 1:
+            raise LossError(f"bce needs a network with one output, this one has {n_out}.")
+        if y.shape not in ((n,), (n, 1)):
+            raise LossError(f"bce targets must be shaped ({n},) or ({n}, 1), got {y.shape}.")
+        return y.reshape(n).astype(dtype, copy=False)
+    if y.shape == (n,) and n_out == 1:
+        y = y.reshape(n, 1)
+    if y.shape != (n, n_out):
+        raise LossError(f"mse targets must be shaped ({n}, {n_out}), got {y.shape}.")
+    return y.astype(dtype, copy=False)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """Overflow-free logistic function."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def loss_and_logit_grad(loss: str, logits: np.ndarray, y: np.ndarray, out: np.ndarray) -> float:
+    """Loss value; writes dL/dlogits (n, k) into `out`. `y` must come from prepare_targets."""
+    n, k = logits.shape
+    if loss == "mse":
+        np.subtract(logits, y, out=out)
+        value = float(np.vdot(out, out)) / out.size
+        out *= 2.0 / out.size
+        return value
+    if loss == "bce":
+        x = logits[:, 0]
+        value = float(np.mean(np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))))
+        np.subtract(_sigmoid(x), y, out=out[:, 0])
+        out *= 1.0 / n
+        return value
+    shifted = np.subtract(logits, logits.max(axis=1, keepdims=True), out=out)
+    rows = np.arange(n)
+    picked = shifted[rows, y]
+    np.exp(shifted, out=out)
+    sums = out.sum(axis=1)
+    value = float(np.mean(np.log(sums) - picked))
+    out /= sums[:, None]
+    out[rows, y] -= 1.0
+    out *= 1.0 / n
+    return value
+
+
+def probabilities(loss: str, logits: np.ndarray) -> np.ndarray:
+    """What the network predicts: bce -> P(class 1) (n,), ce -> softmax (n, k), mse -> logits."""
+    if loss == "bce":
+        return _sigmoid(logits[:, 0])
+    if loss == "cross_entropy":
+        ex = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return ex / ex.sum(axis=1, keepdims=True)
+    return logits

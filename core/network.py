@@ -1,0 +1,294 @@
+"""A fully connected network (MLP) in numpy with exact gradients and per-layer gradient statistics.
+
+Weight layer i maps a_i (n, sizes[i]) to z_{i+1} = a_i @ W_i + b_i; hidden layers apply
+a_{i+1} = act(z_{i+1}) (plus a_i with residual connections where widths match); the output layer
+is linear (logits). Backward results match torch.autograd (mean-reduced losses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.activations import Activation, get_activation
+from core.initializers import check_initializer, init_bias, init_weight
+from core.losses import check_loss, loss_and_logit_grad, prepare_targets, probabilities
+
+# Rows per chunk for forward-only passes over big sets, to bound memory.
+_CHUNK_ROWS = 4096
+DTYPES = ("float64", "float32")
+
+
+class NetworkError(ValueError):
+    """Invalid network description or input that does not fit the network."""
+
+
+@dataclass
+class BackwardResult:
+    """Everything one forward + backward pass yields (no extra passes)."""
+
+    loss: float
+    logits: np.ndarray  # (n, sizes[-1])
+    dW: list[np.ndarray]  # shaped like weights
+    db: list[np.ndarray]  # shaped like biases
+    signal_norms: np.ndarray  # (n_weight_layers,) ‖∂L/∂a_i‖_F, a_0 = X
+    unit_grad: list[np.ndarray]  # len(sizes): mean |∂L/∂unit| (inputs, pre-activations z, logits)
+    dead_mask: list[np.ndarray]  # per hidden layer bool (width,): f'(z) == 0 on every sample
+    saturated_mask: list[np.ndarray]  # per hidden layer bool (width,): |f'| < thr, not dead
+    max_abs_derivative: np.ndarray  # (sum of hidden widths,) max over the batch of |f'(z)|
+
+
+def _split(flat: np.ndarray, widths: Sequence[int]) -> list[np.ndarray]:
+    """Consecutive views of `flat` with the given lengths."""
+    return np.split(flat, np.cumsum(widths)[:-1]) if len(widths) else []
+
+
+class _Workspace:
+    """Preallocated buffers for one batch size, so a training step allocates almost nothing."""
+
+    def __init__(self, sizes: list[int], n: int, dtype: np.dtype, skip: list[bool]) -> None:
+        n_layers = len(sizes) - 1
+        self.n = n
+        self.z = [np.empty(0, dtype)] + [np.empty((n, s), dtype) for s in sizes[1:]]
+        self.grad_z = [np.empty(0, dtype)] + [np.empty((n, s), dtype) for s in sizes[1:]]
+        self.grad_a = [np.empty((n, s), dtype) for s in sizes[:-1]]
+        self.skip_out = [np.empty((n, sizes[i + 1]), dtype) if skip[i] else None
+                         for i in range(n_layers)]
+        self.scratch = {w: np.empty((n, w), dtype) for w in set(sizes)}
+        self.dW = [np.empty((sizes[i], sizes[i + 1]), dtype) for i in range(n_layers)]
+        self.db = _split(np.empty(sum(sizes[1:]), dtype), sizes[1:])
+        self.signal_norms = np.empty(n_layers)
+        self.unit_grad_flat = np.empty(sum(sizes), dtype)
+        self.unit_grad = _split(self.unit_grad_flat, sizes)
+        hidden = sizes[1:-1]
+        self.max_abs_df_flat = np.zeros(sum(hidden), dtype)
+        self.max_abs_df = _split(self.max_abs_df_flat, hidden)
+        self.hidden_widths = hidden
+
+
+class Network:
+    """MLP with configurable activations, initialiser, loss, residual connections and dtype."""
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str | Activation | Sequence[str | Activation] = "relu",
+        init: str = "he_normal",
+        loss: str = "mse",
+        seed: int = 0,
+        *,
+        activation_params: dict[str, float] | None = None,
+        init_std: float = 0.01,
+        bias_init: float = 0.0,
+        residual: bool = False,
+        dtype: str = "float64",
+        rng: np.random.Generator | None = None,
+    ) -> None:
+        """Build and initialise; weights[i] (sizes[i], sizes[i+1]), biases[i] (sizes[i+1],)."""
+        self.sizes = [int(s) for s in sizes]
+        if len(self.sizes) < 2 or any(s < 1 for s in self.sizes):
+            raise NetworkError(
+                f"Layer sizes must be at least two positive integers, got {list(sizes)}."
+            )
+        if dtype not in DTYPES:
+            raise NetworkError(f"Unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}.")
+        self.dtype = np.dtype(dtype)
+        self.n_weight_layers = len(self.sizes) - 1
+        self.n_hidden = len(self.sizes) - 2
+        self.loss = check_loss(loss)
+        self.init = check_initializer(init)
+        self.residual = bool(residual)
+        self.activations = _build_activations(activation, activation_params or {}, self.n_hidden)
+        # Weight layer i is a skip layer when it maps a hidden layer to an equally wide one.
+        self.skip = [self.residual and 1 <= i < self.n_weight_layers - 1
+                     and self.sizes[i] == self.sizes[i + 1] for i in range(self.n_weight_layers)]
+        generator = rng if rng is not None else np.random.default_rng(seed)
+        self.weights: list[np.ndarray] = []
+        self.biases: list[np.ndarray] = []
+        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
+            w = init_weight(init, fan_in, fan_out, generator, std=init_std)
+            b = init_bias(init, fan_in, fan_out, generator, bias_init=bias_init)
+            self.weights.append(w.astype(self.dtype))
+            self.biases.append(b.astype(self.dtype))
+        self._workspace: _Workspace | None = None
+
+    # ----- forward -----------------------------------------------------------------------------
+    def _input(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
+            raise NetworkError(f"Input must be shaped (n, {self.sizes[0]}), got {X.shape}.")
+        return X.astype(self.dtype, copy=False)
+
+    def _forward_chunks(self, X: np.ndarray, want_df: bool):
+        """Yield (logits, per-hidden-layer f'(z) or None) for row chunks of X."""
+        for start in range(0, max(len(X), 1), _CHUNK_ROWS):
+            a = X[start:start + _CHUNK_ROWS]
+            dfs = []
+            for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+                z = a @ w
+                z += b
+                if i == self.n_weight_layers - 1:
+                    yield z, dfs
+                    break
+                act = self.activations[i]
+                if want_df:
+                    h, d = act.f_df(z)
+                    dfs.append(d)
+                else:
+                    h = act.f(z)
+                a = h + a if self.skip[i] else h
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Logits (n, sizes[-1]) for inputs X (n, sizes[0])."""
+        X = self._input(X)
+        with np.errstate(all="ignore"):
+            return np.concatenate([z for z, _ in self._forward_chunks(X, False)])[: len(X)]
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Probabilities (bce: (n,) P(class 1), ce: (n, k)) or values (mse: (n, k))."""
+        with np.errstate(all="ignore"):
+            return probabilities(self.loss, self.forward(X))
+
+    def max_abs_derivative(self, X: np.ndarray) -> list[np.ndarray]:
+        """Per hidden layer (width,): max over the rows of X of |f'(z)| (forward only, chunked)."""
+        X = self._input(X)
+        if len(X) == 0:
+            raise NetworkError("Dead and saturated units need at least one sample.")
+        result = [np.zeros(w, self.dtype) for w in self.sizes[1:-1]]
+        with np.errstate(all="ignore"):
+            for _, dfs in self._forward_chunks(X, True):
+                for acc, d in zip(result, dfs, strict=True):
+                    np.maximum(acc, np.abs(d).max(axis=0), out=acc)
+        return result
+
+    def dead_units(self, X: np.ndarray) -> list[np.ndarray]:
+        """Per hidden layer bool (width,): f'(z) == 0 for every row of X ("dead on this set")."""
+        return [m == 0 for m in self.max_abs_derivative(X)]
+
+    def dead_fraction(self, X: np.ndarray) -> list[float]:
+        """Per hidden layer: fraction of units dead on X."""
+        return [float(d.mean()) for d in self.dead_units(X)]
+
+    def saturated_fraction(self, X: np.ndarray, threshold: float = 0.01) -> list[float]:
+        """Per hidden layer: fraction of units with 0 < max |f'(z)| < threshold over X."""
+        return [float(((m < threshold) & (m != 0)).mean()) for m in self.max_abs_derivative(X)]
+
+    # ----- backward ----------------------------------------------------------------------------
+    def loss_and_gradients(
+        self, X: np.ndarray, y: np.ndarray
+    ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+        """(mean loss, dW list shaped like weights, db list shaped like biases) for a batch."""
+        X = self._input(X)
+        targets = prepare_targets(self.loss, y, len(X), self.sizes[-1], self.dtype)
+        ws = _Workspace(self.sizes, len(X), self.dtype, self.skip)
+        with np.errstate(all="ignore"):
+            loss = self._pass(X, targets, ws, stats=False)
+        return loss, ws.dW, ws.db
+
+    def backward_stats(
+        self, X: np.ndarray, y: np.ndarray, saturation_threshold: float = 0.01, *,
+        reuse_buffers: bool = False,
+    ) -> BackwardResult:
+        """One forward + backward pass with every gradient statistic.
+
+        With reuse_buffers=True the arrays are internal buffers overwritten by the next call (the
+        trainer's allocation-free path); otherwise they are fresh arrays.
+        """
+        X = self._input(X)
+        n = len(X)
+        if n == 0:
+            raise NetworkError("A backward pass needs at least one sample.")
+        targets = prepare_targets(self.loss, y, n, self.sizes[-1], self.dtype)
+        if reuse_buffers:
+            ws = self._workspace
+            if ws is None or ws.n != n or ws.z[-1].dtype != self.dtype:
+                ws = self._workspace = _Workspace(self.sizes, n, self.dtype, self.skip)
+        else:
+            ws = _Workspace(self.sizes, n, self.dtype, self.skip)
+        with np.errstate(all="ignore"):
+            loss = self._pass(X, targets, ws, stats=True)
+            flat = ws.max_abs_df_flat
+            dead_flat = flat == 0
+            saturated_flat = (flat < saturation_threshold) & ~dead_flat
+        return BackwardResult(
+            loss=loss, logits=ws.z[-1], dW=ws.dW, db=ws.db,
+            signal_norms=ws.signal_norms, unit_grad=ws.unit_grad,
+            dead_mask=_split(dead_flat, ws.hidden_widths),
+            saturated_mask=_split(saturated_flat, ws.hidden_widths),
+            max_abs_derivative=flat,
+        )
+
+    def _pass(self, X: np.ndarray, y: np.ndarray, ws: _Workspace, stats: bool) -> float:
+        """Forward and backward through the buffers of `ws`; returns the loss."""
+        weights, biases, n_layers = self.weights, self.biases, self.n_weight_layers
+        acts: list[np.ndarray] = [X]
+        dfs: list[np.ndarray] = [X]  # dfs[i] is f'(z_i) for hidden layer i (index 0 unused)
+        for i in range(n_layers):
+            z = np.matmul(acts[i], weights[i], out=ws.z[i + 1])
+            z += biases[i]
+            if i == n_layers - 1:
+                break
+            h, d = self.activations[i].f_df(z)
+            if self.skip[i]:
+                h = np.add(h, acts[i], out=ws.skip_out[i])
+            acts.append(h)
+            dfs.append(d)
+            if stats:
+                scratch = np.abs(d, out=ws.scratch[d.shape[1]])
+                np.maximum.reduce(scratch, axis=0, out=ws.max_abs_df[i])
+        loss = loss_and_logit_grad(self.loss, ws.z[-1], y, ws.grad_z[-1])
+        for i in range(n_layers - 1, -1, -1):
+            g = ws.grad_z[i + 1]
+            w = weights[i]
+            np.matmul(acts[i].T, g, out=ws.dW[i])
+            np.add.reduce(g, axis=0, out=ws.db[i])
+            if stats:
+                scratch = np.abs(g, out=ws.scratch[g.shape[1]])
+                np.add.reduce(scratch, axis=0, out=ws.unit_grad[i + 1])
+            if i == 0 and not stats:
+                break
+            grad_a = np.matmul(g, w.T, out=ws.grad_a[i])
+            if self.skip[i]:
+                grad_a += ws.grad_a[i + 1]
+            if stats:
+                ws.signal_norms[i] = np.vdot(grad_a, grad_a)
+            if i > 0:
+                np.multiply(grad_a, dfs[i], out=ws.grad_z[i])
+        if stats:
+            scratch = np.abs(ws.grad_a[0], out=ws.scratch[self.sizes[0]])
+            np.add.reduce(scratch, axis=0, out=ws.unit_grad[0])
+            ws.unit_grad_flat *= 1.0 / len(X)
+            np.sqrt(ws.signal_norms, out=ws.signal_norms)
+        return loss
+
+
+def _build_activations(
+    activation: str | Activation | Sequence[str | Activation], params: dict[str, float],
+    n_hidden: int,
+) -> list[Activation]:
+    """One Activation per hidden layer from a name/instance or a list with one per layer."""
+    if isinstance(activation, (str, Activation)):
+        spec = [activation] * n_hidden
+    else:
+        spec = list(activation)
+        if len(spec) != n_hidden:
+            raise NetworkError(
+                f"Give one activation per hidden layer: {n_hidden} needed, {len(spec)} given."
+            )
+    cache: dict[str, Activation] = {}
+    result = []
+    for item in spec:
+        if isinstance(item, Activation):
+            result.append(item)
+            continue
+        if item not in cache:
+            if isinstance(activation, str):
+                cache[item] = get_activation(item, **params)
+            else:  # a mixed list: each layer takes the parameters its activation knows
+                known = {p.name for p in get_activation(item).info.params}
+                mine = {k: v for k, v in params.items() if k in known}
+                cache[item] = get_activation(item, **mine)
+        result.append(cache[item])
+    return result
