@@ -1,0 +1,77 @@
+"""Dead and saturated unit accounting on crafted weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.network import Network
+
+
+def _data(n=64, d=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, d)), rng.normal(size=n)
+
+
+def test_relu_layer_with_huge_negative_bias_is_dead_and_blocks_every_gradient_below():
+    net = Network([3, 8, 8, 8, 1], "relu", "he_normal", "mse", seed=1)
+    net.biases[1][:] = -1e3  # hidden layer 2 (index 1) can never fire on these inputs
+    X, y = _data()
+    result = net.backward_stats(X, y)
+    assert result.dead_mask[1].all()
+    assert net.dead_fraction(X)[1] == 1.0
+    assert net.dead_units(X)[1].all()
+    # Nothing flows below the dead layer: weight layers 0 and 1 and the input get exactly zero.
+    for i in (0, 1):
+        assert np.count_nonzero(result.dW[i]) == 0
+        assert np.count_nonzero(result.db[i]) == 0
+    assert result.signal_norms[0] == 0.0 and result.signal_norms[1] == 0.0
+    assert np.count_nonzero(result.unit_grad[0]) == 0
+    assert np.count_nonzero(result.unit_grad[2]) == 0  # pre-activations of the dead layer
+    assert np.count_nonzero(result.dW[2]) == 0  # its inputs are all zero
+    assert np.count_nonzero(result.dW[3]) == 0
+    assert result.db[3].any()  # the output bias still learns
+
+
+def test_dead_mask_is_per_unit_on_this_batch():
+    net = Network([2, 4, 1], "relu", "he_normal", "mse", seed=0)
+    net.biases[0][:] = [-1e3, 1e3, 0.0, -1e3]
+    X, y = _data(d=2)
+    mask = net.backward_stats(X, y).dead_mask[0]
+    np.testing.assert_array_equal(mask[[0, 1, 3]], [True, False, True])
+    assert net.dead_fraction(X)[0] == pytest.approx(0.5 + 0.25 * mask[2])
+
+
+def test_residual_connection_carries_gradient_past_a_dead_layer():
+    net = Network([3, 8, 8, 8, 1], "relu", "he_normal", "mse", seed=1, residual=True)
+    net.biases[1][:] = -1e3
+    X, y = _data()
+    result = net.backward_stats(X, y)
+    assert result.dead_mask[1].all()
+    assert np.abs(result.dW[0]).sum() > 0  # the skip path bypasses the dead layer
+
+
+def test_saturated_units_of_a_sigmoid_layer():
+    net = Network([2, 6, 1], "sigmoid", "zeros", "bce", seed=0)
+    net.biases[0][:] = [30.0, -30.0, 0.0, 0.0, 30.0, 1.0]  # sigmoid'(±30) ≈ 9e-14
+    X = np.random.default_rng(0).uniform(-1, 1, (50, 2))
+    y = (X[:, 0] > 0).astype(float)
+    result = net.backward_stats(X, y)
+    np.testing.assert_array_equal(result.saturated_mask[0], [1, 1, 0, 0, 1, 0])
+    assert not result.dead_mask[0].any()
+    assert net.saturated_fraction(X)[0] == pytest.approx(0.5)
+    assert net.dead_fraction(X)[0] == 0.0
+
+
+def test_dead_fraction_on_a_big_set_is_chunked_and_exact():
+    net = Network([2, 16, 16, 1], "relu", "he_normal", "mse", seed=2)
+    X = np.random.default_rng(1).normal(size=(10_000, 2))
+    fractions = net.dead_fraction(X)
+    # The same computed in one shot without chunking:
+    a = X
+    expected = []
+    for w, b in zip(net.weights[:-1], net.biases[:-1], strict=True):
+        z = a @ w + b
+        expected.append(float((z <= 0).all(axis=0).mean()))
+        a = np.maximum(z, 0)
+    assert fractions == expected
