@@ -1,0 +1,108 @@
+"""The side panel describing the selected activation: formulas, properties, parameters, notes."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from core.activations import activation_info
+from gui.explorer.palette import activation_colour
+from gui.explorer.param_controls import GREEK
+
+FORMULA_FONT = "DejaVu Serif, Cambria, Times New Roman, serif"
+
+
+def _section(title: str) -> QLabel:
+    """A small grey heading."""
+    label = QLabel(title.upper())
+    label.setStyleSheet("color: #707070; font-size: 8pt; font-weight: 600; letter-spacing: 1px;"
+                        "margin-top: 10px;")
+    return label
+
+
+def _wrapping_label(tooltip: str = "") -> QLabel:
+    """A rich-text label that wraps and can be selected (to copy a formula)."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setToolTip(tooltip)
+    return label
+
+
+class InfoPanel(QScrollArea):
+    """Everything the core knows about one activation, for the activation selected in the list."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setMinimumWidth(240)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(12, 8, 12, 8)
+        self.title = QLabel()
+        title_font = QFont()
+        title_font.setPointSizeF(14)
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        self.subtitle = QLabel()
+        self.subtitle.setStyleSheet("color: #707070;")
+        self.function = _wrapping_label("The function: drawn as a solid line")
+        self.derivative = _wrapping_label("Its derivative: drawn as a dashed line in the same "
+                                          "colour")
+        self.properties = QFormLayout()
+        self.properties.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.property_values = {key: QLabel() for key in
+                                ("Output range", "Max |f\u2032|", "Zero-centred", "Monotonic",
+                                 "Smooth (C\u00b9)")}
+        for key, value in self.property_values.items():
+            value.setWordWrap(True)
+            self.properties.addRow(key, value)
+        self.parameters = _wrapping_label("Change them with the sliders on the left")
+        self.notes = _wrapping_label()
+        for widget in (self.title, self.subtitle, _section("Formula"), self.function,
+                       self.derivative, _section("Properties")):
+            layout.addWidget(widget)
+        layout.addLayout(self.properties)
+        for widget in (_section("Parameters"), self.parameters, _section("Notes"), self.notes):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self.setWidget(body)
+        self.shown_name = ""
+
+    def show_activation(self, name: str, params: dict[str, float]) -> None:
+        """Describe activation `name` with its current parameter values."""
+        info = activation_info(name)
+        self.shown_name = info.name
+        colour = activation_colour(info.name)
+        self.title.setText(f"<span style='color:{colour}'>\u25a0</span> "
+                           f"{html.escape(info.display_name)}")
+        self.subtitle.setText(f"name: <code>{info.name}</code>")
+        formula_style = f"font-family:{FORMULA_FONT}; font-size:13pt;"
+        self.function.setText(f"<span style='{formula_style}'>{info.formula_html}</span>")
+        self.derivative.setText(f"<span style='{formula_style}'>{info.derivative_html}</span>")
+        values = (info.output_range, info.max_abs_derivative, _yes_no(info.zero_centred),
+                  _yes_no(info.monotonic), _yes_no(info.smooth))
+        for label, text in zip(self.property_values.values(), values, strict=True):
+            label.setText(text)
+        if info.params:
+            rows = []
+            for spec in info.params:
+                current = params.get(spec.name, spec.default)
+                symbol = GREEK.get(spec.name, spec.name)
+                rows.append(f"<b>{symbol} = {current:.3g}</b> &nbsp;<span style='color:#707070'>"
+                            f"(default {spec.default:g}, range {spec.low:g} to {spec.high:g})"
+                            f"</span><br>{html.escape(spec.description)}")
+            self.parameters.setText("<br>".join(rows))
+        else:
+            self.parameters.setText("<span style='color:#707070'>none</span>")
+        self.notes.setText(html.escape(info.notes))
+
+
+def _yes_no(flag: bool) -> str:
+    """'yes' / 'no' for a property flag."""
+    return "yes" if flag else "no"

@@ -1,0 +1,42 @@
+"""The Explorer's plot look: a light theme that reads the same on screen, in slides and in print."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPen
+
+BACKGROUND = "#ffffff"
+AXIS_COLOUR = "#4a4a4a"
+TEXT_COLOUR = "#303030"
+ZERO_LINE_COLOUR = "#9a9a9a"
+CROSSHAIR_COLOUR = "#505050"
+KEY_COLOUR = "#707070"       # legend samples explaining solid = f, dashed = f'
+GRID_ALPHA = 0.13
+CURVE_WIDTH = 2.0
+DASH_PATTERN = (4.0, 3.0)  # in pen widths: long enough to read as dashed at small sizes
+
+
+def function_pen(colour: str) -> QPen:
+    """Solid pen for f(x)."""
+    return pg.mkPen(colour, width=CURVE_WIDTH)
+
+
+def derivative_pen(colour: str) -> QPen:
+    """Dashed pen for f'(x) in the same colour as f(x)."""
+    pen = pg.mkPen(colour, width=CURVE_WIDTH)
+    pen.setStyle(Qt.PenStyle.CustomDashLine)
+    pen.setDashPattern(list(DASH_PATTERN))
+    return pen
+
+
+def zero_line_pen() -> QPen:
+    """Thin grey pen for the x = 0 and y = 0 axes lines."""
+    return pg.mkPen(ZERO_LINE_COLOUR, width=1)
+
+
+def crosshair_pen() -> QPen:
+    """Dotted pen for the vertical crosshair."""
+    pen = pg.mkPen(CROSSHAIR_COLOUR, width=1)
+    pen.setStyle(Qt.PenStyle.DotLine)
+    return pen
