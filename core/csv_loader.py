@@ -37,7 +37,7 @@ def _parses(lines: list[str]) -> bool:
 
 def _is_number(cell: str) -> bool:
     """True if numpy's CSV reader would read this cell as a float."""
-    return _parses([cell])
+    return bool(cell.strip()) and _parses([cell])
 
 
 class _CsvText:
