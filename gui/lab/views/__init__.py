@@ -1,0 +1,8 @@
+"""The Lab's live plot views; each is a QWidget with title, reset_view, refresh, export_targets."""
+
+from gui.lab.views.death import DeathView
+from gui.lab.views.grad_flow import GradFlowView
+from gui.lab.views.grad_heatmap import GradHeatmapView
+from gui.lab.views.network_diagram import NetworkDiagramView
+
+__all__ = ["DeathView", "GradFlowView", "GradHeatmapView", "NetworkDiagramView"]

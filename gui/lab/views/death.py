@@ -1,0 +1,169 @@
+"""Neuron death: total dead % (dataset definition), dead fraction per layer over time, the
+layer × unit alive/dead grid, and the saturation fraction for sigmoid/tanh-like activations."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
+
+from gui.export import ExportTarget
+from gui.lab.views import theme
+from gui.lab.views.death_grid import DeadGridPlot
+from gui.lab.views.history_cache import shared_history
+from gui.lab.views.safe_values import finite_or
+
+MAX_LINES = 12
+SATURATING = {"sigmoid", "tanh", "hard_sigmoid", "softsign", "hard_tanh"}
+DATASET_DEFINITION = ("dead on the dataset (every unit with f′ = 0 for all training samples, "
+                      "refreshed every {k} steps)")
+BATCH_DEFINITION = "dead on this batch (f′ = 0 for every sample of the step's minibatch)"
+
+
+def shown_layers(n_hidden: int, max_lines: int = MAX_LINES) -> np.ndarray:
+    """Indices of the hidden layers drawn as lines: all, or evenly spaced incl. first and last."""
+    if n_hidden <= max_lines:
+        return np.arange(n_hidden)
+    return np.unique(np.linspace(0, n_hidden - 1, max_lines).round().astype(np.int64))
+
+
+class DeathView(QWidget):
+    """How many units are dead (and saturated), per layer and over time."""
+
+    title = "Neuron death"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.batch_definition = QCheckBox("Batch definition")
+        self.batch_definition.setToolTip(BATCH_DEFINITION + "; unchecked: " +
+                                         DATASET_DEFINITION.format(k="k"))
+        self.show_saturation = QCheckBox("Saturation (dashed)")
+        self.show_saturation.setToolTip("Fraction of units with |f′| below the saturation "
+                                        "threshold for every sample of the batch (not dead).")
+        self.graphics = theme.make_graphics_widget()
+        self.big_number = self.graphics.addLabel("", row=0, col=0, colspan=2, size="20pt",
+                                                 color=theme.FOREGROUND, bold=True)
+        self.definition = self.graphics.addLabel("", row=1, col=0, colspan=2, size="8pt",
+                                                 color=theme.FOREGROUND)
+        self.lines_plot = theme.style_plot(self.graphics.addPlot(row=2, col=0),
+                                           "Dead units per layer", "step", "units (%)")
+        self.lines_plot.setDownsampling(auto=True, mode="peak")
+        self.lines_plot.setClipToView(True)
+        self.legend = theme.add_legend(self.lines_plot)
+        self.legend.setColumnCount(2)
+        self.grid = DeadGridPlot(self.graphics.addPlot(row=2, col=1))
+        self.graphics.ci.layout.setColumnStretchFactor(0, 3)
+        self.graphics.ci.layout.setColumnStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(theme.control_bar(self.batch_definition, self.show_saturation))
+        layout.addWidget(self.graphics)
+        self.setToolTip("Dead unit: its activation derivative f′ is 0 for every sample of the set "
+                        "considered, so it passes no gradient and never recovers by itself.")
+        self.batch_definition.toggled.connect(self._on_option_changed)
+        self.show_saturation.toggled.connect(self._on_option_changed)
+        self._layers = np.zeros(0, np.int64)
+        self._dead_curves: list = []
+        self._saturation_curves: list = []
+        self._drawn: dict[str, np.ndarray] = {}
+        self._trainer = None
+        self.total_dead_percent = 0.0
+
+    def reset_view(self, trainer) -> None:
+        """Create one dead line and one saturation line per shown hidden layer."""
+        for curve in self._dead_curves + self._saturation_curves:
+            self.lines_plot.removeItem(curve)
+        self.legend.clear()
+        n_hidden = trainer.network.n_hidden
+        self._layers = shown_layers(n_hidden)
+        colors = theme.ramp_colors(len(self._layers))
+        self._dead_curves, self._saturation_curves = [], []
+        label_every = max(1, len(self._layers) // 6)
+        for k, (layer, color) in enumerate(zip(self._layers, colors, strict=True)):
+            labelled = k % label_every == 0 or k == len(self._layers) - 1
+            name = f"h{layer + 1}" if labelled else None
+            self._dead_curves.append(self.lines_plot.plot(pen=theme.pen(color, 1.8), name=name))
+            self._saturation_curves.append(self.lines_plot.plot(pen=theme.pen(color, 1.2,
+                                                                              dashed=True)))
+        names = {a.name for a in trainer.network.activations}
+        self.show_saturation.setChecked(bool(names & SATURATING))
+        self._drawn = {}
+        self.refresh(trainer)
+
+    def refresh(self, trainer) -> None:
+        """Redraw the big number, the lines and the grid from trainer.last and its history."""
+        self._trainer = trainer
+        stats = trainer.last
+        n_hidden = trainer.network.n_hidden
+        if stats is None or n_hidden == 0:
+            self.big_number.setText("no hidden layer" if n_hidden == 0 else "total dead: –")
+            self.definition.setText("" if n_hidden == 0 else "no step yet")
+            return
+        dead = np.concatenate([np.asarray(m, bool) for m in stats.dead_units_dataset])
+        self.total_dead_percent = 100.0 * float(dead.mean())
+        self.big_number.setText(f"total dead: {self.total_dead_percent:.1f} %")
+        k = trainer.config.dead_refresh_every
+        batch = self.batch_definition.isChecked()
+        definition = BATCH_DEFINITION if batch else DATASET_DEFINITION.format(k=k)
+        dataset_text = f"{DATASET_DEFINITION.format(k=k)}, as of step {stats.dataset_stats_step}"
+        if batch:
+            text = f"big number and grid: {dataset_text}<br>lines: {definition}"
+        else:
+            text = f"big number, grid and lines: {dataset_text}"
+        self.definition.setText(text + self._subset_note(n_hidden))
+        kind = "Dead (solid) and saturated (dashed)" if self.show_saturation.isChecked() else "Dead"
+        where = "this batch" if batch else "dataset"
+        self.lines_plot.setTitle(f"{kind} units per layer — {where}", color=theme.FOREGROUND,
+                                 size="9pt")
+        self._draw_lines(trainer, batch)
+        self.grid.update(stats.dead_units_dataset, stats.dataset_stats_step)
+
+    def _subset_note(self, n_hidden: int) -> str:
+        """Which layers the lines show when not all of them."""
+        if len(self._layers) == n_hidden:
+            return ""
+        return f" ({len(self._layers)} of {n_hidden} layers shown, evenly spaced)"
+
+    def _draw_lines(self, trainer, batch: bool) -> None:
+        """Dead (and saturation) % per shown layer over the recorded steps."""
+        field = "dead_fraction" if batch else "dead_fraction_dataset"
+        steps, dead = shared_history.read(trainer, field)
+        x = steps.astype(np.float64)
+        dead_percent = 100.0 * finite_or(dead[:, self._layers], 0.0)
+        for k, curve in enumerate(self._dead_curves):
+            curve.setData(x, dead_percent[:, k])
+        self._drawn = {"step": x, "dead": dead_percent}
+        top = float(dead_percent.max(initial=0.0))
+        if self.show_saturation.isChecked():
+            _, saturated = shared_history.read(trainer, "saturated_fraction")
+            saturated_percent = 100.0 * finite_or(saturated[:, self._layers], 0.0)
+            for k, curve in enumerate(self._saturation_curves):
+                curve.setData(x, saturated_percent[:, k])
+            self._drawn["saturated"] = saturated_percent
+            top = max(top, float(saturated_percent.max(initial=0.0)))
+        else:
+            for curve in self._saturation_curves:
+                curve.setData([], [])
+        self.lines_plot.setYRange(0.0, min(100.0, max(5.0, 1.25 * top)), padding=0.02)
+
+    def _on_option_changed(self) -> None:
+        """Redraw at once when a checkbox changes (not only on the next training frame)."""
+        if self._trainer is not None and self._dead_curves:
+            self.refresh(self._trainer)
+
+    def export_targets(self) -> list[ExportTarget]:
+        """Lines over time (CSV: step × layer) and the alive/dead grid (CSV: one row per cell)."""
+        return [ExportTarget("Dead units per layer", self, self.lines_plot, self._lines_csv),
+                ExportTarget("Alive/dead units", self, self.grid.plot, self.grid.csv)]
+
+    def _lines_csv(self) -> tuple[list[str], np.ndarray]:
+        """step, then dead % (and saturated %) of each drawn layer."""
+        if not self._drawn:
+            return ["step"], np.zeros((0, 1))
+        which = "batch" if self.batch_definition.isChecked() else "dataset"
+        headers = ["step"] + [f"dead_{which} h{i + 1} (%)" for i in self._layers]
+        columns = [self._drawn["step"][:, None], self._drawn["dead"]]
+        if "saturated" in self._drawn:
+            headers += [f"saturated_batch h{i + 1} (%)" for i in self._layers]
+            columns.append(self._drawn["saturated"])
+        return headers, np.concatenate(columns, axis=1)

@@ -1,0 +1,126 @@
+"""Gradient flow: ‖dW‖ per layer (log scale) for the current step, earlier steps fading, and the
+back-propagated signal norm."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
+
+from gui.export import ExportTarget
+from gui.lab.views import theme
+from gui.lab.views.history_cache import shared_history
+from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
+
+N_TRAIL = 10
+
+
+class GradFlowView(QWidget):
+    """Log-scale ‖dW_i‖_F per weight layer i = 1..L, the newest step bright, earlier ones fading."""
+
+    title = "Gradient flow"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.scale_recent = QCheckBox("Scale to recent window")
+        self.scale_recent.setChecked(True)
+        self.scale_recent.setToolTip("Checked: the y-axis fits the steps drawn now. Unchecked: it "
+                                     "spans the smallest and largest values seen since the reset.")
+        self.graphics = theme.make_graphics_widget()
+        self.plot = theme.style_plot(self.graphics.addPlot(row=0, col=0), self.title,
+                                     "weight layer i (1 = input side → L = output)",
+                                     "norm (log scale)")
+        self.plot.setLogMode(x=False, y=True)
+        self.note = self.graphics.addLabel("", row=1, col=0, color=theme.FOREGROUND, size="8pt",
+                                           justify="left")
+        legend = theme.add_legend(self.plot)
+        self.trail = [self.plot.plot(pen=theme.pen(theme.faded(theme.ACCENT, 20 + 12 * k), 1.0))
+                      for k in range(N_TRAIL)]
+        self.current = self.plot.plot(pen=theme.pen(theme.ACCENT, 2.5), symbol="o", symbolSize=7,
+                                      symbolBrush=theme.ACCENT, symbolPen=None,
+                                      name="‖dW_i‖_F (this step)")
+        self.signal = self.plot.plot(pen=theme.pen(theme.SECOND, 1.8, dashed=True), symbol="t",
+                                     symbolSize=7, symbolBrush=theme.SECOND, symbolPen=None,
+                                     name="‖∂L/∂a_i‖_F back-propagated signal at layer i's input")
+        legend.addItem(self.trail[-1], f"‖dW_i‖_F, previous {N_TRAIL} recorded steps (fading)")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(theme.control_bar(self.scale_recent))
+        layout.addWidget(self.graphics)
+        self.setToolTip("Frobenius norm of each weight layer's gradient (bright line, this "
+                        "step) and of the gradient signal flowing into it (dashed). Falling "
+                        "towards layer 1 = vanishing gradient; rising = exploding. Values that "
+                        "are exactly 0 are drawn at the bottom and counted under the plot.")
+        self.scale_recent.toggled.connect(self._apply_range)
+        self._extremes = (np.inf, -np.inf)
+        self._drawn: dict[str, np.ndarray] = {}
+        self._trail_steps: np.ndarray = np.zeros(0, np.int64)
+        self._step = 0
+
+    def reset_view(self, trainer) -> None:
+        """New architecture: forget extremes and trails."""
+        self._extremes = (np.inf, -np.inf)
+        self._drawn = {}
+        for curve in self.trail:
+            curve.setData([], [])
+        self.plot.setXRange(0.5, trainer.network.n_weight_layers + 0.5, padding=0.02)
+        self.refresh(trainer)
+
+    def refresh(self, trainer) -> None:
+        """Draw the newest step and the trail of previous recorded steps."""
+        stats = trainer.last
+        if stats is None:
+            self.current.setData([], [])
+            self.signal.setData([], [])
+            self.note.setText("no step yet")
+            return
+        layers = np.arange(1, len(stats.grad_norms) + 1, dtype=np.float64)
+        steps, history = shared_history.read(trainer, "grad_norms")
+        earlier = history[steps < stats.step][-N_TRAIL:]
+        self._trail_steps = steps[steps < stats.step][-N_TRAIL:]
+        bounds = log_bounds(stats.grad_norms, stats.signal_norms, earlier)
+        grads = log_safe(stats.grad_norms, bounds)
+        signal = log_safe(stats.signal_norms, bounds)
+        trail = log_safe(earlier, bounds)
+        self.current.setData(layers, grads.values)
+        self.signal.setData(layers, signal.values)
+        offset = N_TRAIL - len(trail.values)
+        for k, curve in enumerate(self.trail):
+            if k >= offset:
+                curve.setData(layers, trail.values[k - offset])
+            else:
+                curve.setData([], [])
+        self._step = stats.step
+        self._drawn = {"layer": layers, "grad": grads.values, "signal": signal.values,
+                       "trail": trail.values}
+        drawn = np.concatenate([grads.values, signal.values, trail.values.ravel()])
+        low, high = float(drawn.min()), float(drawn.max())
+        self._extremes = (min(self._extremes[0], low), max(self._extremes[1], high))
+        self._recent = (low, high)
+        notes = [n for n in (clamp_counts_text(grads), clamp_counts_text(signal)) if n]
+        self.note.setText(f"step {stats.step}" + (" — ‖dW‖: " + notes[0] if notes else "")
+                          + ("" if not stats.diverged else " — diverged, weights not updated"))
+        self._apply_range()
+
+    def _apply_range(self) -> None:
+        """Fit the y-axis to the recent window or to all-time extremes (log10 view units)."""
+        if not self._drawn:
+            return
+        low, high = self._recent if self.scale_recent.isChecked() else self._extremes
+        self.plot.setYRange(np.log10(low) - 0.15, np.log10(high) + 0.15, padding=0)
+
+    def export_targets(self) -> list[ExportTarget]:
+        """The plot (PNG/SVG) and the drawn norms per layer (CSV)."""
+        return [ExportTarget(self.title, self, self.plot, self._csv)]
+
+    def _csv(self) -> tuple[list[str], np.ndarray]:
+        """layer, ‖dW‖ this step, signal norm, then one column per fading earlier step."""
+        if not self._drawn:
+            return ["layer"], np.zeros((0, 1))
+        headers = ["layer (1 = input side)", f"grad_norm ‖dW‖_F step {self._step}",
+                   "signal_norm ‖∂L/∂a‖_F"]
+        headers += [f"grad_norm ‖dW‖_F step {s}" for s in self._trail_steps]
+        columns = [self._drawn["layer"], self._drawn["grad"], self._drawn["signal"],
+                   *self._drawn["trail"]]
+        return headers, np.column_stack(columns)
+

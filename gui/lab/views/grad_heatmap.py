@@ -1,0 +1,91 @@
+"""Gradient history heatmap: layer × step image of log10 ‖dW‖_F, scrolling over the last steps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from gui.export import ExportTarget
+from gui.lab.views import theme
+from gui.lab.views.history_cache import shared_history
+from gui.lab.views.safe_values import clamp_counts_text, log10_safe, log_bounds
+
+N_STEPS_SHOWN = 400
+COLORBAR_LABEL = "log10 ‖dW‖_F"
+
+
+class GradHeatmapView(QWidget):
+    """Image of log10 ‖dW_i‖_F: x = step (last N recorded), y = weight layer 1..L."""
+
+    title = "Gradient history"
+
+    def __init__(self, parent: QWidget | None = None, n_steps: int = N_STEPS_SHOWN) -> None:
+        super().__init__(parent)
+        self.n_steps = n_steps
+        self.graphics = theme.make_graphics_widget()
+        self.plot = theme.style_plot(self.graphics.addPlot(row=0, col=0), self.title,
+                                     "step", "weight layer i (1 = input side)")
+        self.plot.showGrid(x=False, y=False)
+        self.image = pg.ImageItem(axisOrder="col-major")
+        self.plot.addItem(self.image)
+        grad_map = theme.colormap(theme.GRAD_COLORMAP)
+        self.colorbar = pg.ColorBarItem(values=(-6, 0), colorMap=grad_map, interactive=False,
+                                        width=12)
+        theme.style_colorbar(self.colorbar, COLORBAR_LABEL)
+        self.colorbar.setImageItem(self.image)
+        self.graphics.addItem(self.colorbar, row=0, col=1)
+        self.note = self.graphics.addLabel("", row=1, col=0, colspan=2, color=theme.FOREGROUND,
+                                           size="8pt", justify="left")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.graphics)
+        self.setToolTip(f"Each column is one recorded step (the last {n_steps}), each row a weight "
+                        "layer; colour = log10 of the layer's gradient norm ‖dW‖_F. A dark band "
+                        "at the bottom = gradients vanish before reaching the first layers.")
+        self._steps = np.zeros(0, np.int64)
+        self._log_norms = np.zeros((0, 1))
+
+    def reset_view(self, trainer) -> None:
+        """New architecture: clear the image."""
+        self._steps = np.zeros(0, np.int64)
+        self._log_norms = np.zeros((0, trainer.network.n_weight_layers))
+        self.image.clear()
+        self.plot.setYRange(0.5, trainer.network.n_weight_layers + 0.5, padding=0)
+        self.refresh(trainer)
+
+    def refresh(self, trainer) -> None:
+        """Show the last N recorded steps of history.series('grad_norms')."""
+        steps, norms = shared_history.read(trainer, "grad_norms")
+        steps, norms = steps[-self.n_steps:], norms[-self.n_steps:]
+        if len(steps) == 0:
+            self.note.setText("no step yet")
+            return
+        safe = log10_safe(norms, log_bounds(norms))
+        self._steps, self._log_norms = steps, safe.values
+        real = safe.values[~safe.underflow & ~safe.nonfinite]
+        if real.size == 0:
+            real = safe.values
+        low, high = float(np.floor(real.min())), float(np.ceil(real.max()))
+        if high <= low:
+            low, high = low - 0.5, high + 0.5
+        self.image.setImage(safe.values, autoLevels=False, levels=(low, high))
+        self.colorbar.setLevels(values=(low, high))
+        n_layers = safe.values.shape[1]
+        first, last = float(steps[0]) - 0.5, float(steps[-1]) + 0.5
+        self.image.setRect(QRectF(first, 0.5, max(last - first, 1.0), n_layers))
+        self.plot.setXRange(first, first + max(last - first, self.n_steps), padding=0)
+        clamped = clamp_counts_text(safe)
+        self.note.setText(f"steps {steps[0]}–{steps[-1]}; colour range 1e{low:g} … 1e{high:g}"
+                          + (f"; {clamped}, drawn at the range ends" if clamped else ""))
+
+    def export_targets(self) -> list[ExportTarget]:
+        """The heatmap (PNG/SVG) and its cells (CSV: one row per step, one column per layer)."""
+        return [ExportTarget(self.title, self, self.graphics.ci, self._csv)]
+
+    def _csv(self) -> tuple[list[str], np.ndarray]:
+        """step, then log10 ‖dW_i‖_F for each layer, exactly as coloured."""
+        n_layers = self._log_norms.shape[1]
+        headers = ["step"] + [f"log10 grad_norm ‖dW‖_F layer {i + 1}" for i in range(n_layers)]
+        return headers, np.column_stack([self._steps.astype(np.float64), self._log_norms])

@@ -1,0 +1,240 @@
+"""Network diagram: layers as columns of neurons coloured by gradient, dead/saturated marked,
+with a backward pulse sweeping from the output to the input on every new step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QTimer
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
+
+from gui.export import ExportTarget
+from gui.lab.views import theme
+from gui.lab.views.diagram_model import MAX_DOTS_PER_COLUMN, DiagramModel
+from gui.lab.views.pulse import BackwardPulse
+from gui.lab.views.safe_values import describe_value
+from gui.lab.views.saturation_probe import SaturationProbe
+
+N_COLOR_LEVELS = 64
+MAX_EDGE_SEGMENTS = 6000
+COLORBAR_LABEL = "mean |∂L/∂z| (log10)"
+
+
+def _dot_size(n_columns: int) -> float:
+    """Pixel size of a dot: smaller when there are many columns."""
+    return float(np.interp(n_columns, [3, 12, 40, 120, 220], [14, 11, 7, 4, 3]))
+
+
+class NetworkDiagramView(QWidget):
+    """Columns of neurons (input, hidden..., output), coloured by mean |grad| on a log scale."""
+
+    title = "Network diagram"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.graphics = theme.make_graphics_widget()
+        self.plot = theme.style_plot(self.graphics.addPlot(row=0, col=0), self.title,
+                                     "layer (input → output)", "unit")
+        self.plot.hideAxis("left")
+        self.plot.showGrid(x=False, y=False)
+        self.plot.setMouseEnabled(x=True, y=True)
+        grad_map = theme.colormap(theme.GRAD_COLORMAP)
+        self.colorbar = pg.ColorBarItem(values=(-6, 0), colorMap=grad_map, interactive=False,
+                                        width=12)
+        theme.style_colorbar(self.colorbar, COLORBAR_LABEL)
+        self.graphics.addItem(self.colorbar, row=0, col=1)
+        self.legend_label = self.graphics.addLabel("", row=1, col=0, colspan=2, size="8pt",
+                                                   color=theme.FOREGROUND, justify="left")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.graphics)
+        self.setToolTip("Hover a neuron for its layer, units, mean |gradient| and state.")
+
+        self._brushes = theme.brush_palette(theme.GRAD_COLORMAP, N_COLOR_LEVELS)
+        self._dead_brush = QBrush(theme.faded(theme.DEAD_GREY, 40))
+        self._plain_pen = pg.mkPen(20, 22, 26, 255, width=0.5)
+        self._dead_pen = pg.mkPen(theme.DEAD_GREY, width=1.2)
+        self._saturated_pen = pg.mkPen(theme.SATURATED_ORANGE, width=2.0)
+        self._brush_table = np.array(self._brushes + [self._dead_brush], dtype=object)
+        self._pen_table = np.array([self._plain_pen, self._dead_pen, self._saturated_pen],
+                                   dtype=object)
+
+        self.edges = pg.PlotDataItem(pen=pg.mkPen(150, 155, 165, 22, width=1), connect="pairs")
+        self.scatter = pg.ScatterPlotItem(pxMode=True, hoverable=True, tip=self._tooltip)
+        self.band = QGraphicsRectItem()
+        self.band.setPen(pg.mkPen(None))
+        self.band.setZValue(-5)
+        self.plot.addItem(self.edges)
+        self.plot.addItem(self.band)
+        self.plot.addItem(self.scatter)
+        self.model = DiagramModel([1, 1])
+        self.probe = SaturationProbe()
+        self.pulse = BackwardPulse()
+        self._drawn_step = -1
+        self._dead_definition = ""
+        self._layer_names: list[str] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(30)
+        self._timer.timeout.connect(self._on_pulse_tick)
+
+    # ----- protocol ---------------------------------------------------------------------------
+    def reset_view(self, trainer) -> None:
+        """Lay out the columns for trainer.network.sizes (once per architecture)."""
+        net = trainer.network
+        self.model = DiagramModel(net.sizes, MAX_DOTS_PER_COLUMN)
+        self.probe.reset(trainer)
+        self.pulse.reset(self.model.n_columns)
+        names = [f"hidden {i + 1} ({a.name})" for i, a in enumerate(net.activations)]
+        self._layer_names = ["input", *names, "output (logits)"]
+        m = self.model
+        self.scatter.setData(x=m.x, y=m.y, data=np.arange(m.n_dots), size=_dot_size(m.n_columns),
+                             brush=self._brushes[0], pen=self._plain_pen)
+        segments = m.edge_segments(MAX_EDGE_SEGMENTS)
+        if segments is None:
+            self.edges.setData([], [])
+        else:
+            self.edges.setData(segments[:, 0], segments[:, 1])
+        height = float(m.dots_per_column.max())
+        self.band.setRect(QRectF(-0.4, -height / 2.0, 0.8, height))
+        self.band.hide()
+        self._set_column_ticks()
+        self.plot.setXRange(-0.6, m.n_columns - 0.4, padding=0.02)
+        self.plot.setYRange(-height / 2.0, height / 2.0, padding=0.04)
+        self._drawn_step = -1
+        self.refresh(trainer)
+
+    def refresh(self, trainer) -> None:
+        """Recolour the dots when a new step arrived and advance the backward pulse."""
+        stats = trainer.last
+        if stats is None:
+            self.plot.setTitle(f"{self.title} — no step yet", color=theme.FOREGROUND)
+            self.legend_label.setText(self._legend_html(trainer))
+            return
+        if stats.step != self._drawn_step:
+            self._drawn_step = stats.step
+            saturated = self.probe.update(trainer)
+            self.model.update(stats.unit_grad, stats.dead_units_dataset, saturated)
+            self._dead_definition = (f"dead on the dataset as of step {stats.dataset_stats_step} "
+                                     f"(refreshed every {trainer.config.dead_refresh_every} steps)")
+            self._recolor()
+            self.pulse.new_step(self.model.column_strength())
+            self.plot.setTitle(f"{self.title} — step {stats.step}", color=theme.FOREGROUND)
+            self.legend_label.setText(self._legend_html(trainer))
+            if self.isVisible() and not self._timer.isActive():
+                self._timer.start()
+        self._draw_pulse()
+
+    def export_targets(self) -> list[ExportTarget]:
+        """The diagram (PNG/SVG) and its per-dot numbers (CSV)."""
+        return [ExportTarget(self.title, self, self.graphics.ci, self._csv)]
+
+    # ----- drawing ----------------------------------------------------------------------------
+    def _recolor(self) -> None:
+        """Brushes/pens: colour = gradient, grey hollow = dead, orange ring = saturated."""
+        m = self.model
+        brush_index = m.color_index(N_COLOR_LEVELS)
+        brush_index[m.is_dead] = N_COLOR_LEVELS
+        pen_index = np.zeros(m.n_dots, np.int64)
+        pen_index[m.is_dead] = 1
+        pen_index[m.is_saturated] = 2
+        self.scatter.setPen(self._pen_table[pen_index], update=False)
+        self.scatter.setBrush(self._brush_table[brush_index], update=True)
+        self.colorbar.setLevels(values=m.color_levels())
+
+    def _set_column_ticks(self) -> None:
+        """Name the columns (in, h1, ..., out) when there are few; plain numbers otherwise."""
+        axis = self.plot.getAxis("bottom")
+        n = self.model.n_columns
+        if n > 16:
+            axis.setTicks(None)
+            return
+        labels = ["in", *[f"h{i}" for i in range(1, n - 1)], "out"]
+        axis.setTicks([list(enumerate(labels)), []])
+
+    def _draw_pulse(self) -> None:
+        """Place the highlight band at the pulse's column; brightness = that column's gradient."""
+        position, strength = self.pulse.position()
+        if position is None:
+            self.band.hide()
+            return
+        rect = self.band.rect()
+        self.band.setRect(QRectF(position - 0.3, rect.y(), 0.6, rect.height()))
+        color = QColor(theme.ACCENT)
+        color.setAlpha(int(15 + 110 * strength))
+        self.band.setBrush(QBrush(color))
+        self.band.show()
+
+    def _on_pulse_tick(self) -> None:
+        """Timer tick while a pulse is in flight; stops itself when the pulse is done."""
+        self._draw_pulse()
+        if not self.pulse.active():
+            self._timer.stop()
+
+    def hideEvent(self, event) -> None:  # noqa: N802  (Qt override)
+        """Hidden views do no work: stop the pulse timer."""
+        self._timer.stop()
+        super().hideEvent(event)
+
+    def showEvent(self, event) -> None:  # noqa: N802  (Qt override)
+        """Resume a pulse that was in flight."""
+        super().showEvent(event)
+        if self.pulse.active():
+            self._timer.start()
+
+    # ----- text -------------------------------------------------------------------------------
+    def _legend_html(self, trainer) -> str:
+        """What the colours and marks mean (with the definitions of dead and saturated)."""
+        saturated = (self.probe.definition() if self.probe.masks is not None
+                     else "saturated: none in this batch")
+        aggregated = ""
+        if self.model.dots_per_column.max() < max(self.model.sizes):
+            aggregated = (f"; a dot = a group of units (layers wider than {MAX_DOTS_PER_COLUMN}):"
+                          " mean |grad|, dead if ≥ half are")
+        zeros = int(self.model.grad_underflow.sum())
+        zero_note = f"; {zeros} dots exactly 0 (underflow), drawn at the floor" if zeros else ""
+        orange = theme.SATURATED_ORANGE.name()
+        grey = theme.DEAD_GREY.name()
+        return "<br>".join([
+            f"colour = mean |∂L/∂z| over the batch (log10){zero_note}",
+            f"<span style='color:{grey}'>○ grey hollow</span> = "
+            f"{self._dead_definition or 'dead on the dataset'}",
+            f"<span style='color:{orange}'>◎ orange ring</span> = {saturated}",
+            f"blue band = backward pulse (brighter = larger gradient){aggregated}",
+        ])
+
+    def _tooltip(self, x: float, y: float, data: object) -> str:
+        """Hover text for one dot: layer, unit(s), mean |grad|, dead/alive/saturated."""
+        i = int(data)
+        m = self.model
+        column = int(m.spot_column[i])
+        start, stop = int(m.spot_unit_start[i]), int(m.spot_unit_stop[i])
+        count = stop - start
+        units = f"unit {start}" if count == 1 else f"units {start}–{stop - 1} ({count})"
+        grad = describe_value(float(m.mean_grad[i]), bool(m.grad_underflow[i]),
+                              bool(m.grad_nonfinite[i]))
+        if m.is_dead[i]:
+            state = "dead"
+        elif m.is_saturated[i]:
+            state = "saturated"
+        else:
+            state = "alive"
+        lines = [f"{self._layer_names[column] if column < len(self._layer_names) else column}",
+                 units, f"mean |∂L/∂z| = {grad}", f"state: {state}"]
+        if 0 < column < m.n_columns - 1:
+            width = stop - start
+            lines.append(f"dead on the dataset: {round(m.dead_fraction[i] * width)} of {width}")
+            if self.probe.masks is not None:
+                lines.append(f"saturated: {round(m.saturated_fraction[i] * width)} of {width}")
+        return "\n".join(lines)
+
+    def _csv(self) -> tuple[list[str], np.ndarray]:
+        """One row per drawn dot."""
+        m = self.model
+        headers = ["column (0 = input)", "first unit", "last unit", "x", "y",
+                   "mean |dL/dz| (drawn, clamped)", "log10 mean |dL/dz|", "dead fraction (dataset)",
+                   "saturated fraction (probe)", "drawn dead (0/1)", "drawn saturated (0/1)"]
+        columns = np.column_stack([m.spot_column, m.spot_unit_start, m.spot_unit_stop - 1, m.x, m.y,
+                                   10.0 ** m.log_grad, m.log_grad, m.dead_fraction,
+                                   m.saturated_fraction, m.is_dead, m.is_saturated])
+        return headers, columns.astype(np.float64)

@@ -1,0 +1,122 @@
+"""The Lab views' shared look: dark plot theme, colour maps, pens and a plot factory."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+BACKGROUND = "#15181d"
+FOREGROUND = "#c9ccd1"
+GRID_ALPHA = 0.18
+DEAD_GREY = QColor(120, 124, 130)
+SATURATED_ORANGE = QColor(255, 150, 40)
+ACCENT = QColor(90, 200, 255)          # current step / main curve
+SECOND = QColor(240, 110, 170)         # back-propagated signal / test curve
+GRAD_COLORMAP = "viridis"              # gradient magnitude everywhere (diagram, heatmap)
+LAYER_COLORMAP = "plasma"              # layer ramp for "one line per layer" plots
+FONT_POINT_SIZE = 9
+
+
+def label_font(bold: bool = False, point_size: int = FONT_POINT_SIZE) -> QFont:
+    """The font used for axis labels and text items."""
+    font = QFont()
+    font.setPointSize(point_size)
+    font.setBold(bold)
+    return font
+
+
+def make_graphics_widget() -> pg.GraphicsLayoutWidget:
+    """A GraphicsLayoutWidget with the dark theme (no global pyqtgraph config is changed)."""
+    widget = pg.GraphicsLayoutWidget()
+    widget.setBackground(BACKGROUND)
+    widget.ci.setContentsMargins(4, 4, 4, 4)
+    return widget
+
+
+def control_bar(*widgets: QWidget) -> QWidget:
+    """A thin dark row of controls (checkboxes) above a plot, matching the plot background."""
+    bar = QWidget()
+    bar.setObjectName("labViewControls")
+    bar.setStyleSheet(f"#labViewControls {{ background: {BACKGROUND}; }}"
+                      f"#labViewControls QCheckBox {{ color: {FOREGROUND}; }}")
+    bar.setAutoFillBackground(True)
+    row = QHBoxLayout(bar)
+    row.setContentsMargins(8, 3, 8, 0)
+    for widget in widgets:
+        row.addWidget(widget)
+    row.addStretch(1)
+    return bar
+
+
+def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str) -> pg.PlotItem:
+    """Give a PlotItem the Lab look: title, labelled axes, faint grid, readable tick fonts."""
+    plot.setTitle(title, color=FOREGROUND, size="10pt")
+    for side, text in (("bottom", x_label), ("left", y_label)):
+        axis = plot.getAxis(side)
+        axis.setPen(pg.mkPen(FOREGROUND))
+        axis.setTextPen(pg.mkPen(FOREGROUND))
+        axis.setTickFont(label_font())
+        axis.setLabel(text, color=FOREGROUND, **{"font-size": f"{FONT_POINT_SIZE}pt"})
+        axis.enableAutoSIPrefix(False)
+    plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+    plot.setMenuEnabled(False)
+    return plot
+
+
+def style_colorbar(bar: pg.ColorBarItem, label: str) -> pg.ColorBarItem:
+    """Light axis text and a label on a ColorBarItem."""
+    axis = bar.getAxis("right") if bar.horizontal is False else bar.getAxis("bottom")
+    axis.setTextPen(pg.mkPen(FOREGROUND))
+    axis.setPen(pg.mkPen(FOREGROUND))
+    axis.setTickFont(label_font())
+    axis.setLabel(label, color=FOREGROUND, **{"font-size": f"{FONT_POINT_SIZE}pt"})
+    return bar
+
+
+def add_legend(plot: pg.PlotItem, offset: tuple[int, int] = (8, 8)) -> pg.LegendItem:
+    """A semi-transparent legend (default top-left corner) with light text."""
+    legend = plot.addLegend(offset=offset, labelTextColor=FOREGROUND,
+                            brush=pg.mkBrush(21, 24, 29, 200), pen=pg.mkPen(60, 64, 70))
+    return legend
+
+
+def colormap(name: str) -> pg.ColorMap:
+    """A pyqtgraph colour map by name."""
+    return pg.colormap.get(name)
+
+
+def ramp_colors(n: int, name: str = LAYER_COLORMAP, low: float = 0.15,
+                high: float = 0.95) -> list[QColor]:
+    """n colours from a colour map, avoiding its darkest end (invisible on a dark background)."""
+    cmap = colormap(name)
+    positions = np.linspace(low, high, max(n, 1)) if n > 1 else np.array([high])
+    return [cmap.map(float(p), mode=pg.ColorMap.QCOLOR) for p in positions[:n]]
+
+
+def brush_palette(name: str, n_levels: int, alpha: int = 255) -> list[QBrush]:
+    """n_levels reusable QBrush objects along a colour map (reusing them keeps pyqtgraph's
+    symbol atlas small, so recolouring thousands of spots stays cheap)."""
+    cmap = colormap(name)
+    brushes = []
+    for p in np.linspace(0.0, 1.0, n_levels):
+        color = cmap.map(float(p), mode=pg.ColorMap.QCOLOR)
+        color.setAlpha(alpha)
+        brushes.append(QBrush(color))
+    return brushes
+
+
+def faded(color: QColor, alpha: int) -> QColor:
+    """Copy of `color` with the given alpha (0..255)."""
+    out = QColor(color)
+    out.setAlpha(int(np.clip(alpha, 0, 255)))
+    return out
+
+
+def pen(color: QColor | str, width: float = 1.5, dashed: bool = False) -> QPen:
+    """A cosmetic pen (width in pixels whatever the zoom)."""
+    result = pg.mkPen(color, width=width)
+    if dashed:
+        result.setStyle(pg.QtCore.Qt.PenStyle.DashLine)
+    return result
