@@ -38,14 +38,20 @@ bench: sysdeps $(STAMP)
 	$(PY) bench/run_all.py
 
 ## Build the packaged executable: dist/actiscope/actiscope (one-folder).
-dist: sysdeps $(STAMP)
-	$(PY) -m PyInstaller --noconfirm --clean actiscope.spec
+dist: $(STAMP)
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN actiscope.spec
 
+## One-file build: dist/onefile/actiscope (own folder: dist/actiscope is the one-folder build).
 dist-onefile: $(STAMP)
-	ACTISCOPE_ONEFILE=1 $(PY) -m PyInstaller --noconfirm --clean actiscope.spec
+	ACTISCOPE_ONEFILE=1 $(PY) -m PyInstaller --noconfirm --clean --log-level WARN \
+		--distpath dist/onefile --workpath build/onefile actiscope.spec
 
+## Build, then run the packaged app's --smoke and a headless training run; fails if either fails.
 smoke-dist: dist
 	QT_QPA_PLATFORM=offscreen dist/actiscope/actiscope --smoke
+	out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
+		dist/actiscope/actiscope run --preset dying-relu --steps 50 --out "$$out/run.csv" && \
+		test "$$(wc -l < "$$out/run.csv")" -ge 51 && echo "packaged run: OK"
 
 clean:
 	rm -rf build dist $(VENV)
