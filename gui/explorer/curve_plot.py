@@ -40,9 +40,8 @@ class CurvePlot(pg.PlotWidget):
             axis.setPen(pg.mkPen(theme.AXIS_COLOUR))
             axis.setTextPen(pg.mkPen(theme.TEXT_COLOUR))
             axis.setTickFont(tick_font)
-        label_style = {"color": theme.TEXT_COLOUR, "font-size": "11pt"}
-        item.setLabel("bottom", "x", **label_style)
-        item.setLabel("left", "f(x),  f\u2032(x)", **label_style)
+        item.setLabel("bottom", "x", **theme.AXIS_LABEL_STYLE)
+        self._update_y_label()
         for angle in (0, 90):
             item.addItem(pg.InfiniteLine(pos=0, angle=angle, pen=theme.zero_line_pen()),
                          ignoreBounds=True)
@@ -88,6 +87,13 @@ class CurvePlot(pg.PlotWidget):
         for name in self._curves:
             self._sync_items(name)
         self._rebuild_legend()
+        self._update_y_label()
+
+    def _update_y_label(self) -> None:
+        """Name on the y axis what is drawn: f(x), f'(x) or both."""
+        kinds = [label for label, shown in (("f(x)", self._show_functions),
+                                            ("f\u2032(x)", self._show_derivatives)) if shown]
+        self.getPlotItem().setLabel("left", ",  ".join(kinds) or "f(x)", **theme.AXIS_LABEL_STYLE)
 
     def shown_names(self) -> list[str]:
         """Names of the activations in the plot, in display order."""
@@ -119,7 +125,7 @@ class CurvePlot(pg.PlotWidget):
         """One row per shown activation (its solid f pen) in display order, then the style key."""
         self.legend.clear()
         rows = [(self._curves[name][0], self._labels[name]) for name in self.shown_names()]
-        if rows:
+        if rows and self._show_functions and self._show_derivatives:
             for key, label, wanted in zip(self._style_keys, ("f(x)", "f\u2032(x)"),
                                           (self._show_functions, self._show_derivatives),
                                           strict=True):

@@ -13,6 +13,7 @@ ZERO_LINE_COLOUR = "#9a9a9a"
 CROSSHAIR_COLOUR = "#505050"
 KEY_COLOUR = "#707070"       # legend samples explaining solid = f, dashed = f'
 GRID_ALPHA = 0.13
+AXIS_LABEL_STYLE = {"color": TEXT_COLOUR, "font-size": "11pt"}
 CURVE_WIDTH = 2.0
 DASH_PATTERN = (4.0, 3.0)  # in pen widths: long enough to read as dashed at small sizes
 
