@@ -1,0 +1,84 @@
+"""`actiscope render`: train, then render the Lab offscreen to a PNG (and an animation)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from gui.commands.train_run import (
+    check_out_path,
+    check_steps,
+    list_presets,
+    load_run_config,
+)
+
+MIN_SIZE, MAX_SIZE = 200, 8000
+MAX_FRAMES = 2000
+
+
+def _check_size(width: int, height: int) -> None:
+    for name, value in (("--width", width), ("--height", height)):
+        if not MIN_SIZE <= value <= MAX_SIZE:
+            raise ValueError(f"{name} must be between {MIN_SIZE} and {MAX_SIZE} pixels, "
+                             f"got {value}.")
+
+
+def _ensure_platform() -> None:
+    """Without a display, Qt must use the offscreen platform (else it aborts)."""
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _save_png_atomic(image, path: Path) -> None:
+    """QImage -> PNG via a temp file in the same folder and os.replace."""
+    from gui.export import atomic_output
+
+    with atomic_output(path) as temp:
+        if not image.save(str(temp), "PNG"):
+            raise OSError(f"Could not encode the PNG for {path.name}.")
+
+
+def run_render(args: argparse.Namespace) -> int:
+    """Build the Lab offscreen, train --steps steps, write --out (PNG) and --animate (GIF/MP4)."""
+    if args.list_presets:
+        return list_presets()
+    steps = check_steps(args.steps, allow_zero=True)
+    out = check_out_path(args.out, (".png",))
+    _check_size(args.width, args.height)
+    if args.animate:
+        check_out_path(args.animate, (".gif", ".mp4"), "--animate")
+        if not 1 <= args.frames <= MAX_FRAMES:
+            raise ValueError(f"--frames must be between 1 and {MAX_FRAMES}, got {args.frames}.")
+    config = load_run_config(args)
+
+    _ensure_platform()
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(["actiscope-render"])
+    from gui.animation import check_animation_path, record_lab_animation
+    from gui.lab.lab_view import LabView
+
+    if args.animate:
+        check_animation_path(args.animate, args.fps)
+    lab = LabView()
+    lab.resize(args.width + 360, args.height + 80)
+    lab.show()
+    app.processEvents()
+    try:
+        lab.set_config(config)
+        if args.animate:
+            record_lab_animation(lab, args.animate, steps, args.frames, args.fps,
+                                 args.width, args.height)
+        else:
+            lab.advance(steps)
+        if lab.trainer.diverged and lab.trainer.last is not None:
+            print(f"actiscope: note: {lab.trainer.last.message}", file=sys.stderr)
+        _save_png_atomic(lab.render_image(args.width, args.height), out)
+    finally:
+        lab.shutdown()
+        lab.close()
+        lab.deleteLater()
+        app.processEvents()
+    return 0

@@ -1,0 +1,181 @@
+"""Compare mode: config B = config A with a few fields changed, trained in lockstep, same data.
+
+The Lab's own trainer is A. CompareView owns trainer B (built on A's Dataset object, same seed) and
+the paired plots; LabView's controller steps [A, B] together while this page is shown.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.activations import available_activations
+from core.config import ExperimentConfig
+from core.initializers import available_initializers
+from core.trainer import Trainer
+from gui.export import ExportTarget
+from gui.lab.compare_plots import COLOUR_A, COLOUR_B, ComparePlots
+
+VARIED_FIELDS = ("activation", "init", "residual", "lr")
+
+
+def default_variation(config_a: ExperimentConfig) -> dict:
+    """The first comparison a user wants: ReLU vs leaky ReLU (or the current activation vs ReLU)."""
+    activation = config_a.activation if isinstance(config_a.activation, str) else "mixed"
+    return {"activation": "leaky_relu" if activation == "relu" else "relu"}
+
+
+def describe(config: ExperimentConfig) -> str:
+    """'relu, he_normal, lr 0.01' — the varied fields of a config, short."""
+    activation = config.activation if isinstance(config.activation, str) else "per-layer"
+    parts = [activation, config.init]
+    if config.residual:
+        parts.append("residual")
+    parts.append(f"lr {config.lr:g}")
+    return ", ".join(parts)
+
+
+class CompareView(QWidget):
+    """A small 'vary for B' form over the paired plots; build_trainer_b() makes B from A."""
+
+    sigVariationChanged = Signal()      # B's fields changed: LabView rebuilds B and resets both
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._config_a = ExperimentConfig()
+        self._trainer_b: Trainer | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        form = QHBoxLayout()
+        form.setContentsMargins(6, 4, 6, 0)
+        self._legend = QLabel()
+        form.addWidget(self._legend)
+        form.addSpacing(12)
+        form.addWidget(QLabel("B differs in —"))
+        self.activation_box = QComboBox()
+        self.activation_box.addItems(available_activations())
+        self.activation_box.setToolTip("Activation of every hidden layer of B")
+        self.init_box = QComboBox()
+        self.init_box.addItems(available_initializers())
+        self.init_box.setToolTip("Weight initialisation of B")
+        self.residual_box = QCheckBox("residual")
+        self.residual_box.setToolTip("B adds skip connections h + f(z) between equal-width layers")
+        self.lr_edit = QLineEdit()
+        self.lr_edit.setMaximumWidth(80)
+        self.lr_edit.setToolTip("Learning rate of B (a positive number, e.g. 0.01 or 1e-3)")
+        for label, widget in (("activation", self.activation_box), ("init", self.init_box),
+                              (None, self.residual_box), ("lr", self.lr_edit)):
+            if label:
+                form.addWidget(QLabel(label + ":"))
+            form.addWidget(widget)
+        self._error = QLabel()
+        self._error.setStyleSheet("color: #b00020;")
+        form.addWidget(self._error)
+        form.addStretch(1)
+        layout.addLayout(form)
+        self.plots = ComparePlots()
+        layout.addWidget(self.plots, 1)
+        self.activation_box.currentTextChanged.connect(self._on_form_changed)
+        self.init_box.currentTextChanged.connect(self._on_form_changed)
+        self.residual_box.toggled.connect(self._on_form_changed)
+        self.lr_edit.editingFinished.connect(self._on_form_changed)
+        self._variation: dict = {}
+        self.set_config_a(self._config_a, default_variation(self._config_a))
+
+    # -- configuration -----------------------------------------------------------------------
+    def set_config_a(self, config_a: ExperimentConfig, variation: dict | None = None) -> None:
+        """A changed: keep B's differing fields (or use `variation`) and refill the form."""
+        self._config_a = config_a
+        if variation is not None:
+            self._variation = {k: v for k, v in variation.items() if k in VARIED_FIELDS}
+        try:
+            config_b = self.config_b()
+        except ValueError:
+            self._variation = default_variation(config_a)   # a stored variation that no longer fits
+            config_b = self.config_b()
+        self._fill_form(config_b)
+
+    def variation(self) -> dict:
+        """The fields where B differs from A."""
+        return dict(self._variation)
+
+    def config_b(self) -> ExperimentConfig:
+        """A with the varied fields applied (validated)."""
+        return self._config_a.replace(**self._variation)
+
+    def _fill_form(self, config_b: ExperimentConfig) -> None:
+        widgets = (self.activation_box, self.init_box, self.residual_box, self.lr_edit)
+        blocked = [w.blockSignals(True) for w in widgets]
+        activation = config_b.activation if isinstance(config_b.activation, str) else "relu"
+        self.activation_box.setCurrentText(activation)
+        self.init_box.setCurrentText(config_b.init)
+        self.residual_box.setChecked(config_b.residual)
+        self.lr_edit.setText(f"{config_b.lr:g}")
+        for widget, was in zip(widgets, blocked, strict=True):
+            widget.blockSignals(was)
+        self._error.clear()
+        self.lr_edit.setStyleSheet("")
+        self._legend.setText(
+            f"<span style='color:{COLOUR_A}'>■</span> <b>A</b> {describe(self._config_a)} "
+            f"&nbsp; <span style='color:{COLOUR_B}'>■</span> <b>B</b> {describe(config_b)}")
+        self.plots.set_titles(describe(self._config_a), describe(config_b))
+
+    def _on_form_changed(self, *_args) -> None:
+        try:
+            lr = float(self.lr_edit.text())
+        except ValueError:
+            self._show_error("B's learning rate must be a number such as 0.01 or 1e-3.")
+            return
+        wanted = {"activation": self.activation_box.currentText(),
+                  "init": self.init_box.currentText(),
+                  "residual": self.residual_box.isChecked(), "lr": lr}
+        variation = {k: v for k, v in wanted.items() if getattr(self._config_a, k) != v}
+        try:
+            self._config_a.replace(**variation)
+        except ValueError as exc:
+            self._show_error(str(exc))
+            return
+        if variation == self._variation:
+            return
+        self._variation = variation
+        self._fill_form(self.config_b())
+        self.sigVariationChanged.emit()
+
+    def error_text(self) -> str:
+        """The form's current error message ('' when B's fields are valid)."""
+        return self._error.text()
+
+    def _show_error(self, message: str) -> None:
+        self.lr_edit.setStyleSheet("border: 1px solid #d32f2f;")
+        self._error.setText(message)
+
+    # -- training ------------------------------------------------------------------------------
+    def build_trainer_b(self, trainer_a: Trainer) -> Trainer:
+        """A fresh trainer B on A's dataset (same data, same seed)."""
+        self._trainer_b = Trainer(self.config_b(), dataset=trainer_a.dataset)
+        return self._trainer_b
+
+    @property
+    def trainer_b(self) -> Trainer | None:
+        """The current trainer B (None before compare mode was first shown)."""
+        return self._trainer_b
+
+    def reset_view(self, trainer_a: Trainer, trainer_b: Trainer) -> None:
+        """Both trainers were rebuilt: clear and redraw the paired plots."""
+        self.plots.reset_view(trainer_a, trainer_b)
+
+    def refresh(self, trainer_a: Trainer, trainer_b: Trainer) -> None:
+        """Redraw the paired plots from both trainers' newest stats."""
+        self.plots.refresh(trainer_a, trainer_b)
+
+    def export_targets(self) -> list[ExportTarget]:
+        """The paired plots as one figure."""
+        return self.plots.export_targets()

@@ -1,0 +1,291 @@
+"""LabView: the Lab tab — settings on the left, run controls and live views on the right.
+
+One TrainingController steps the current Trainer (and, in compare mode, trainer B in lockstep);
+views redraw once per frame, only if visible. See ARCHITECTURE.md "gui/lab/".
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QImage, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+import gui.lab.views as lab_views
+from core.config import ExperimentConfig
+from core.trainer import Trainer
+from gui.export import ExportTarget
+from gui.lab.banner import DivergenceBanner
+from gui.lab.compare_view import CompareView
+from gui.lab.config_panel import ConfigPanel
+from gui.lab.controller import TrainingController
+from gui.lab.plots_area import PlotsArea
+from gui.lab.preset_box import PresetBox
+from gui.lab.run_bar import RunActions, RunBar
+from gui.lab.settings_io import restore_lab_settings, save_lab_settings
+
+# Fields that define the data: if none changed, a rebuilt trainer reuses the Dataset object.
+DATA_FIELDS = frozenset({"dataset", "csv_path", "noise", "n_samples", "n_classes",
+                         "test_fraction", "seed"})
+
+
+class LabView(QWidget):
+    """The Lab tab (tab protocol of gui/main_window.py)."""
+
+    tab_title = "Lab"
+    sigStepped = Signal(object)          # StepStats after each frame's steps
+    sigConfigChanged = Signal(object)    # ExperimentConfig after any accepted edit
+    sigStatusMessage = Signal(str)       # short notes for the main window's status bar
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.status_text = ""
+        self._actions = RunActions(self)
+        self._compare_action = QAction("Compare A/B", self)
+        self._compare_action.setCheckable(True)
+        self._compare_action.setShortcut(QKeySequence("Ctrl+K"))
+        self._compare_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._compare_action.setToolTip("Train a second configuration B beside A on the same "
+                                        "data and seed, plots paired (Ctrl+K)")
+        self.addAction(self._compare_action)
+
+        self.presets = PresetBox()
+        self.panel = ConfigPanel()
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.presets)
+        left_layout.addWidget(self.panel, 1)
+
+        self.run_bar = RunBar(self._actions)
+        compare_button = QToolButton()
+        compare_button.setDefaultAction(self._compare_action)
+        compare_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.banner = DivergenceBanner()
+        self.views = [cls() for cls in (getattr(lab_views, n) for n in lab_views.__all__)]
+        self.plots = PlotsArea(self.views)
+        self.compare = CompareView()
+        self._pages = QStackedWidget()
+        self._pages.addWidget(self.plots)
+        self._pages.addWidget(self.compare)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        bar_row = QHBoxLayout()
+        bar_row.addWidget(self.run_bar, 1)
+        bar_row.addWidget(compare_button)
+        right_layout.addLayout(bar_row)
+        right_layout.addWidget(self.banner)
+        right_layout.addWidget(self._pages, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([340, 1260])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.splitter)
+
+        self.controller = TrainingController(self)
+        self._trainer = Trainer(self.panel.config())
+        self._wire()
+        self._install_trainers()
+
+    def _wire(self) -> None:
+        self._actions.play_pause.toggled.connect(
+            lambda on: self.play() if on else self.pause())
+        self._actions.step.triggered.connect(self.step_once)
+        self._actions.reset.triggered.connect(self.reset)
+        self._compare_action.toggled.connect(self._on_compare_toggled)
+        self.run_bar.sigStepsPerFrameChanged.connect(self.controller.set_steps_per_frame)
+        self.controller.sigFrame.connect(self._on_frame)
+        self.controller.sigDiverged.connect(self._on_diverged)
+        self.controller.sigRunningChanged.connect(self._actions.show_running)
+        self.banner.sigReset.connect(self.reset)
+        self.panel.sigConfigEdited.connect(self._on_config_edited)
+        self.presets.sigPresetChosen.connect(self._on_preset_chosen)
+        self.compare.sigVariationChanged.connect(self.reset)
+        for view, dock in zip(self.views, self.plots.docks(), strict=True):
+            # A view brought to front (tab switch) redraws at once, even while paused.
+            dock.visibilityChanged.connect(
+                lambda visible, view=view: visible and view.refresh(self._trainer))
+
+    # -- configuration ---------------------------------------------------------------------------
+    def config(self) -> ExperimentConfig:
+        """The config of the current trainer (the last valid one)."""
+        return self._trainer.config
+
+    def set_config(self, config: ExperimentConfig) -> None:
+        """Validate `config`, rebuild the trainer (ValueError if its data cannot load), reset."""
+        config = config.replace()
+        self._rebuild(config)
+        self.panel.set_config(config)
+        self.compare.set_config_a(config)
+        self.sigConfigChanged.emit(config)
+
+    @property
+    def trainer(self) -> Trainer:
+        """The current trainer (A in compare mode)."""
+        return self._trainer
+
+    def _on_config_edited(self, config: ExperimentConfig, field: str) -> None:
+        old = self._trainer.config
+        if self._trainer.apply_live_changes(config):
+            trainer_b = self.compare.trainer_b
+            self.compare.set_config_a(config)
+            if self.is_comparing() and trainer_b is not None:
+                trainer_b.apply_live_changes(self.compare.config_b())
+        else:
+            try:
+                self._rebuild(config)
+            except ValueError as exc:
+                self.panel.revert(old, field, str(exc))
+                return
+            self.compare.set_config_a(config)
+        self.sigConfigChanged.emit(config)
+
+    def _on_preset_chosen(self, config: ExperimentConfig) -> None:
+        try:
+            self.set_config(config)
+        except ValueError as exc:
+            self.show_status(str(exc))
+
+    def _rebuild(self, config: ExperimentConfig) -> None:
+        old = self._trainer.config
+        same_data = not (old.changed_fields(config) & DATA_FIELDS)
+        self._trainer = Trainer(config, dataset=self._trainer.dataset if same_data else None)
+        self._install_trainers()
+
+    def _install_trainers(self) -> None:
+        """(Re)build B if comparing, hand the trainers to the controller, reset every view."""
+        self.banner.hide()
+        trainers = [self._trainer]
+        if self.is_comparing():
+            self.compare.set_config_a(self._trainer.config)
+            trainers.append(self.compare.build_trainer_b(self._trainer))
+            self.compare.reset_view(*trainers)
+        self.controller.set_trainers(trainers)
+        for view in self.views:
+            view.reset_view(self._trainer)
+        self._show_progress()
+
+    # -- running -------------------------------------------------------------------------------
+    def play(self) -> None:
+        """Start training on the frame timer."""
+        self.controller.play()
+        self._actions.show_running(self.controller.is_running())
+
+    def pause(self) -> None:
+        """Pause after the current frame."""
+        self.controller.pause()
+
+    def step_once(self) -> None:
+        """One training step (while paused)."""
+        self.controller.step_once()
+
+    def reset(self) -> None:
+        """Rebuild the network from the current config (same data); step 0; banner hidden."""
+        self._trainer.reset()
+        self._install_trainers()
+
+    def is_running(self) -> bool:
+        """True while training runs on the frame timer."""
+        return self.controller.is_running()
+
+    def is_comparing(self) -> bool:
+        """True while compare mode (A and B) is shown."""
+        return self._compare_action.isChecked()
+
+    def set_comparing(self, on: bool) -> None:
+        """Switch compare mode on or off (both trainers restart from step 0)."""
+        self._compare_action.setChecked(on)
+
+    def advance(self, n_steps: int) -> None:
+        """Run `n_steps` synchronously (stops at divergence), then redraw every view once."""
+        self.controller.advance(n_steps)
+        self._refresh_views(force=True)
+
+    def _on_compare_toggled(self, on: bool) -> None:
+        self._pages.setCurrentWidget(self.compare if on else self.plots)
+        self._trainer.reset()
+        self._install_trainers()
+
+    def _on_frame(self, stats) -> None:
+        self._refresh_views(force=False)
+        self._show_progress()
+        if stats is not None:
+            self.sigStepped.emit(stats)
+
+    def _refresh_views(self, force: bool) -> None:
+        if self.is_comparing():
+            trainers = self.controller.trainers
+            if len(trainers) == 2 and (force or self.compare.isVisible()):
+                self.compare.refresh(*trainers)
+            return
+        for view in self.views:
+            if force or view.isVisible():
+                view.refresh(self._trainer)
+
+    def _show_progress(self) -> None:
+        self.run_bar.show_progress(self._trainer.step_count, self.controller.steps_per_second,
+                                   self.controller.steps_per_frame)
+
+    def _on_diverged(self, index: int, stats) -> None:
+        prefix = ("", "B: ")[index] if self.is_comparing() else ""
+        self.banner.show_divergence(stats.step, prefix + stats.message)
+        self._actions.show_running(False)
+        self.show_status(stats.message)
+
+    def show_status(self, text: str) -> None:
+        """Say `text` in the main window's status bar (kept in status_text when standalone)."""
+        self.status_text = text
+        self.sigStatusMessage.emit(text)
+        window = self.window()
+        status_bar = getattr(window, "statusBar", None)
+        if window is not self and callable(status_bar):
+            status_bar().showMessage(text, 8000)
+
+    # -- rendering, export, menus, settings --------------------------------------------------
+    def render_image(self, width: int, height: int) -> QImage:
+        """The plots area (or the compare page) rendered at width×height, offscreen-safe."""
+        page = self._pages.currentWidget()
+        old_size = page.size()
+        page.resize(QSize(width, height))
+        QApplication.sendPostedEvents()
+        self._refresh_views(force=True)
+        image = QImage(width, height, QImage.Format.Format_ARGB32)
+        image.fill(QColor("white"))
+        page.render(image)
+        page.resize(old_size)
+        return image
+
+    def export_targets(self) -> list[ExportTarget]:
+        """Every view's export targets (the compare page's too while comparing)."""
+        targets = [t for view in self.views for t in view.export_targets()]
+        if self.is_comparing():
+            targets += self.compare.export_targets()
+        return targets
+
+    def menu_actions(self) -> list[QAction]:
+        """Play/Pause, Step, Reset and Compare, for the main window's Lab menu."""
+        return [*self._actions.all(), self._compare_action]
+
+    def save_settings(self, settings) -> None:
+        """Store config, layout, splitter, speed and compare variation."""
+        save_lab_settings(self, settings)
+
+    def restore_settings(self, settings) -> None:
+        """Restore what save_settings stored; anything corrupt falls back to defaults."""
+        restore_lab_settings(self, settings)
+
+    def shutdown(self) -> None:
+        """Stop the frame timer (the window is closing)."""
+        self.controller.pause()

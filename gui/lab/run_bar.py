@@ -1,0 +1,117 @@
+"""Run controls: Play/Pause, Step, Reset actions, the speed box, the step counter and steps/s."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
+
+MAX_STEPS_PER_FRAME = 1000
+
+
+class RunActions:
+    """The three QActions (shared by the run bar buttons and the main window's Lab menu)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        style = parent.style()
+        self.play_pause = QAction("Play", parent)
+        self.play_pause.setCheckable(True)
+        self.play_pause.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.play_pause.setToolTip("Start or pause training (Space)")
+        self.step = QAction("Step", parent)
+        self.step.setShortcut(QKeySequence(Qt.Key.Key_Right))
+        self.step.setToolTip("Run exactly one training step (Right arrow)")
+        self.step.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward))
+        self.reset = QAction("Reset", parent)
+        self.reset.setShortcut(QKeySequence(Qt.Key.Key_R))
+        self.reset.setToolTip("Rebuild the network from the current settings, step 0 (R)")
+        self.reset.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
+        self._play_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self._pause_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
+        for action in self.all():
+            # Shortcuts fire only while the Lab tab (the parent) is the visible tab.
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            parent.addAction(action)
+        self.show_running(False)
+
+    def all(self) -> list[QAction]:
+        """Play/Pause, Step, Reset in menu order."""
+        return [self.play_pause, self.step, self.reset]
+
+    def show_running(self, running: bool) -> None:
+        """Make Play/Pause read 'Pause' while running and 'Play' while paused (no signal)."""
+        blocked = self.play_pause.blockSignals(True)
+        self.play_pause.setChecked(running)
+        self.play_pause.blockSignals(blocked)
+        self.play_pause.setText("Pause" if running else "Play")
+        self.play_pause.setIcon(self._pause_icon if running else self._play_icon)
+        self.step.setEnabled(not running)
+
+
+class RunBar(QWidget):
+    """Run buttons, a steps-per-frame box (0 = automatic), step and speed readouts."""
+
+    sigStepsPerFrameChanged = Signal(int)
+
+    def __init__(self, actions: RunActions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        for action in actions.all():
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space must toggle play, not click
+            layout.addWidget(button)
+        layout.addSpacing(12)
+        layout.addWidget(QLabel("Steps/frame:"))
+        self._speed = QSpinBox()
+        self._speed.setRange(0, MAX_STEPS_PER_FRAME)
+        self._speed.setSpecialValueText("Auto")
+        self._speed.setValue(0)
+        self._speed.setToolTip(
+            "Training steps run between two redraws. Auto fits as many as take about 30 ms; "
+            "a number asks for that many (still capped by the 30 ms budget so the window "
+            "stays responsive)."
+        )
+        self._speed.valueChanged.connect(self.sigStepsPerFrameChanged)
+        layout.addWidget(self._speed)
+        layout.addStretch(1)
+        self._step_label = QLabel()
+        self._rate_label = QLabel()
+        self._step_label.setToolTip("Training steps taken since the last reset")
+        self._rate_label.setToolTip(
+            "Training steps per second (measured) and steps run per redrawn frame"
+        )
+        for label in (self._step_label, self._rate_label):
+            label.setMinimumWidth(110)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            layout.addWidget(label)
+        self.show_progress(0, 0.0, 0)
+
+    def steps_per_frame(self) -> int:
+        """The requested steps per frame; 0 means automatic."""
+        return self._speed.value()
+
+    def set_steps_per_frame(self, value: int) -> None:
+        """Set the speed box (clamped to its range)."""
+        self._speed.setValue(max(0, min(MAX_STEPS_PER_FRAME, int(value))))
+
+    def show_progress(self, step: int, steps_per_second: float, steps_per_frame: int) -> None:
+        """Update the step counter and the steps/s readout."""
+        self._step_label.setText(f"Step <b>{step:,}</b>")
+        if steps_per_second > 0:
+            self._rate_label.setText(f"{steps_per_second:,.0f} steps/s · {steps_per_frame}/frame")
+        else:
+            self._rate_label.setText("— steps/s")
+
+    def step_text(self) -> str:
+        """The step counter as shown (for tests)."""
+        return self._step_label.text()

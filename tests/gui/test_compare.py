@@ -1,0 +1,61 @@
+"""Compare mode: A and B stepped in lockstep on the same data; relu dies, leaky ReLU cannot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gui.lab.lab_view import LabView
+
+
+@pytest.fixture
+def lab(qtbot):
+    view = LabView()
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    yield view
+    view.shutdown()
+
+
+def test_compare_steps_both_and_relu_dies_while_leaky_does_not(lab):
+    lab.presets.choose("dying-relu")
+    assert lab.config().activation == "relu"
+    lab.set_comparing(True)
+    assert lab.compare.isVisible()
+    assert lab.compare.variation() == {"activation": "leaky_relu"}
+    trainer_a, trainer_b = lab.controller.trainers
+    assert trainer_b.dataset is trainer_a.dataset
+    assert trainer_b.config.seed == trainer_a.config.seed
+    lab.advance(150)
+    assert trainer_a.step_count == trainer_b.step_count == 150
+    dead_a = trainer_a.last.dead_fraction_dataset
+    dead_b = trainer_b.last.dead_fraction_dataset
+    assert dead_a.max() > 0
+    assert dead_b.max() == 0
+    assert any(t.title.startswith("Compare") for t in lab.export_targets())
+
+
+def test_compare_form_rebuilds_b_and_rejects_bad_lr(lab):
+    lab.set_comparing(True)
+    lab.advance(3)
+    lab.compare.activation_box.setCurrentText("tanh")
+    trainer_a, trainer_b = lab.controller.trainers
+    assert trainer_b.config.activation == "tanh"
+    assert trainer_a.step_count == trainer_b.step_count == 0
+    lab.compare.lr_edit.setText("fast")
+    lab.compare.lr_edit.editingFinished.emit()
+    assert lab.controller.trainers[1] is trainer_b
+    assert "learning rate" in lab.compare.error_text()
+    assert trainer_b.config.lr == trainer_a.config.lr
+
+
+def test_compare_off_returns_to_one_trainer_and_renders(lab):
+    lab.set_comparing(True)
+    lab.advance(5)
+    image = lab.render_image(1000, 700)
+    colours = set(np.frombuffer(image.constBits().tobytes(), np.uint32)[::5].tolist())
+    assert len(colours) > 30
+    lab.set_comparing(False)
+    assert len(lab.controller.trainers) == 1
+    assert lab.plots.isVisible()

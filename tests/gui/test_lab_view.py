@@ -1,0 +1,152 @@
+"""LabView: run controls, presets, divergence banner, field validation, live changes, settings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.config import ExperimentConfig
+from gui.lab.lab_view import LabView
+from gui.settings import app_settings
+
+SMALL = ExperimentConfig(depth=3, width=16, n_samples=200, batch_size=32, dataset="moons")
+
+
+@pytest.fixture
+def lab(qtbot):
+    view = LabView()
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    view.set_config(SMALL)
+    yield view
+    view.shutdown()
+
+
+def _diagram(lab: LabView):
+    return next(v for v in lab.views if type(v).__name__ == "NetworkDiagramView")
+
+
+def test_step_play_pause_change_the_step_counter(lab, qtbot):
+    play, step, reset = lab.menu_actions()[:3]
+    step.trigger()
+    assert lab.trainer.step_count == 1
+    assert "<b>1</b>" in lab.run_bar.step_text()
+    play.trigger()
+    assert lab.is_running()
+    qtbot.waitUntil(lambda: lab.trainer.step_count >= 20, timeout=10000)
+    play.trigger()
+    assert not lab.is_running()
+    stopped_at = lab.trainer.step_count
+    qtbot.wait(50)
+    assert lab.trainer.step_count == stopped_at
+    assert f"<b>{stopped_at:,}</b>" in lab.run_bar.step_text()
+    reset.trigger()
+    assert lab.trainer.step_count == 0
+
+
+def test_menu_actions_have_the_documented_shortcuts(lab):
+    shortcuts = [a.shortcut().toString() for a in lab.menu_actions()[:3]]
+    assert shortcuts == ["Space", "Right", "R"]
+    assert all(a.toolTip() for a in lab.menu_actions())
+
+
+def test_dying_relu_preset_kills_units_in_the_views_data(lab):
+    lab.presets.choose("dying-relu")
+    assert "dying" in lab.presets.explanation.text().lower() or lab.presets.explanation.text()
+    lab.advance(200)
+    dead = lab.trainer.last.dead_fraction_dataset
+    assert dead.max() > 0
+    death_targets = [t for v in lab.views for t in v.export_targets()
+                     if "dead" in t.title.lower() or "death" in t.title.lower()]
+    assert death_targets, "a view exporting dead-unit data"
+    header, table = death_targets[0].csv()
+    assert np.nanmax(table[:, 1:]) > 0
+
+
+def test_divergence_pauses_shows_banner_and_reset_recovers(lab, qtbot):
+    lab.set_config(SMALL.replace(lr=1e6))
+    lab.play()
+    qtbot.waitUntil(lambda: not lab.is_running(), timeout=10000)
+    assert lab.trainer.diverged
+    assert lab.banner.isVisible()
+    assert "diverged" in lab.banner.text().lower()
+    lab.reset()
+    assert lab.trainer.step_count == 0
+    assert not lab.trainer.diverged
+    assert not lab.banner.isVisible()
+    lab.step_once()
+    assert lab.trainer.step_count == 1
+
+
+def test_changing_depth_rebuilds_the_diagram(lab):
+    before = _diagram(lab).model.n_columns
+    lab.panel.editor("depth").commit_text("7")
+    assert lab.config().depth == 7
+    assert _diagram(lab).model.n_columns == before + 4
+
+
+@pytest.mark.parametrize(("field", "text"), [("width", "0"), ("lr", "abc"), ("depth", "201"),
+                                             ("hidden_sizes", "64, x")])
+def test_invalid_values_are_refused_at_the_field(lab, field, text):
+    old = lab.config()
+    trainer = lab.trainer
+    lab.panel.editor(field).commit_text(text)
+    message = lab.panel.field_error(field)
+    assert message and message.endswith(".")
+    assert lab.panel.editor(field).error_text() == message
+    assert lab.config() == old
+    assert lab.trainer is trainer
+    lab.panel.editor(field).commit_text(str(getattr(old, field) or ""))
+    assert lab.panel.field_error(field) == ""
+
+
+def test_live_lr_change_keeps_training_without_reset(lab):
+    lab.advance(5)
+    trainer = lab.trainer
+    lab.panel.editor("lr").commit_text("0.05")
+    assert lab.trainer is trainer
+    assert trainer.config.lr == 0.05
+    assert trainer.step_count == 5
+    lab.advance(3)
+    assert trainer.step_count == 8
+
+
+def test_seed_change_resets(lab):
+    lab.advance(4)
+    lab.panel.editor("seed").commit_text("3")
+    assert lab.trainer.step_count == 0
+    assert lab.config().seed == 3
+
+
+def test_settings_round_trip_and_corrupt_config(qtbot):
+    first = LabView()
+    qtbot.addWidget(first)
+    config = SMALL.replace(depth=4, activation="tanh", lr=0.02)
+    first.set_config(config)
+    first.run_bar.set_steps_per_frame(7)
+    settings = app_settings()
+    first.save_settings(settings)
+    settings.sync()
+    second = LabView()
+    qtbot.addWidget(second)
+    second.restore_settings(app_settings())
+    assert second.config() == config
+    assert second.panel.config() == config
+    assert second.run_bar.steps_per_frame() == 7
+    settings.setValue("lab/config", '{"schema_version": 1, "app": "actiscope", "config": {')
+    settings.sync()
+    third = LabView()
+    qtbot.addWidget(third)
+    third.restore_settings(app_settings())
+    assert third.config() == ExperimentConfig().validate()
+    assert "could not be used" in third.status_text
+
+
+def test_render_image_is_not_blank(lab):
+    lab.advance(10)
+    image = lab.render_image(900, 600)
+    assert (image.width(), image.height()) == (900, 600)
+    pixels = image.constBits().tobytes()
+    colours = set(np.frombuffer(pixels, np.uint32)[::7].tolist())
+    assert len(colours) > 50
