@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 
@@ -14,6 +15,7 @@ from core.activations import (
     available_activations,
     get_activation,
 )
+from core.special import erfc, normal_cdf
 
 NAMES = available_activations()
 # (name, params) cases: every activation at its defaults plus other parameter values.
@@ -230,3 +232,16 @@ def test_quoted_extremes_match_the_curves(name, max_abs_df, min_f):
     assert f.min() == pytest.approx(min_f, abs=1e-3)
     quoted = re.search(r"\d+(\.\d+)?", activation_info(name).max_abs_derivative)
     assert float(quoted.group()) == pytest.approx(max_abs_df, abs=2e-3)
+
+
+def test_erfc_matches_math_erfc_everywhere():
+    rng = np.random.default_rng(1)
+    z = np.concatenate([rng.uniform(-27, 27, 20000), rng.normal(size=20000),
+                        [0.0, 0.75, -0.75, 26.0, -26.0, 25.99, 1e300, -1e300, np.inf, -np.inf]])
+    expected = np.array([math.erfc(v) for v in z])
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        got = erfc(z)
+    np.testing.assert_allclose(got, expected, rtol=5e-14, atol=1e-290)
+    assert np.isnan(erfc(np.nan)) and erfc(0.5).shape == ()
+    np.testing.assert_allclose(normal_cdf(np.array([-1.0, 0.0, 2.0])),
+                               [0.15865525393145707, 0.5, 0.9772498680518208], rtol=5e-14)
