@@ -26,7 +26,8 @@ class GradFlowView(QWidget):
         self.scale_recent.setToolTip("Checked: the y-axis fits the steps drawn now. Unchecked: it "
                                      "spans the smallest and largest values seen since the reset.")
         self.graphics = theme.make_graphics_widget()
-        self.plot = theme.style_plot(self.graphics.addPlot(row=0, col=0), self.title,
+        log_plot = self.graphics.addPlot(row=0, col=0, axisItems=theme.log_axes())
+        self.plot = theme.style_plot(log_plot, self.title,
                                      "weight layer i (1 = input side → L = output)",
                                      "norm (log scale)")
         self.plot.setLogMode(x=False, y=True)
@@ -63,7 +64,9 @@ class GradFlowView(QWidget):
         self._drawn = {}
         for curve in self.trail:
             curve.setData([], [])
-        self.plot.setXRange(0.5, trainer.network.n_weight_layers + 0.5, padding=0.02)
+        n_layers = trainer.network.n_weight_layers
+        theme.layer_ticks(self.plot.getAxis("bottom"), n_layers)
+        self.plot.setXRange(0.5, n_layers + 0.5, padding=0.02)
         self.refresh(trainer)
 
     def refresh(self, trainer) -> None:

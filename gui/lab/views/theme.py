@@ -7,6 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from gui.lab.views.decade_axis import DecadeAxis
+
 BACKGROUND = "#15181d"
 FOREGROUND = "#c9ccd1"
 GRID_ALPHA = 0.18
@@ -33,6 +35,19 @@ def make_graphics_widget() -> pg.GraphicsLayoutWidget:
     widget.setBackground(BACKGROUND)
     widget.ci.setContentsMargins(4, 4, 4, 4)
     return widget
+
+
+def log_axes() -> dict[str, DecadeAxis]:
+    """axisItems for a PlotItem whose y-axis is logarithmic (decade labels only)."""
+    return {"left": DecadeAxis("left")}
+
+
+def layer_ticks(axis: pg.AxisItem, n_layers: int) -> None:
+    """Whole-number ticks on a layer axis (1, 2, 3 …) unless there are too many layers."""
+    if n_layers <= 25:
+        axis.setTickSpacing(major=float(max(1, round(n_layers / 10))), minor=1.0)
+    else:
+        axis.setTickSpacing()
 
 
 def control_bar(*widgets: QWidget) -> QWidget:

@@ -1,0 +1,43 @@
+"""A log-scale axis that labels whole decades only (10⁻³, 10⁻²…), never a clutter of 2…9 minors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def decade_label(exponent: int) -> str:
+    """'1' for 10^0, '10' for 10^1, else '10⁻³'-style."""
+    if exponent == 0:
+        return "1"
+    if exponent == 1:
+        return "10"
+    return "10" + str(exponent).translate(_SUPERSCRIPT)
+
+
+class DecadeAxis(pg.AxisItem):
+    """AxisItem whose log mode puts labelled ticks on whole decades and unlabelled minors."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802  (pyqtgraph override)
+        """Decade ticks (every k-th decade on long ranges) plus unlabelled 2…9 minors."""
+        ticks = [(spacing, values) for spacing, values in stdTicks if spacing >= 1.0]
+        low, high = math.ceil(minVal), math.floor(maxVal)
+        if not ticks and high >= low:
+            ticks = [(1.0, [float(v) for v in range(low, high + 1)])]
+        if maxVal - minVal < 6:
+            minor = [v + np.log10(k) for v in range(math.floor(minVal), math.ceil(maxVal))
+                     for k in range(2, 10)]
+            ticks.append((None, [m for m in minor if minVal < m < maxVal]))
+        return ticks
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802  (pyqtgraph override)
+        """Label whole decades; minors stay blank unless the range holds no decade at all."""
+        whole = [abs(v - round(v)) < 1e-9 for v in values]
+        if spacing is None and not any(whole):
+            return [f"{10.0 ** v:.1g}" for v in values]
+        return [decade_label(int(round(v))) if w else "" for v, w in zip(values, whole,
+                                                                          strict=True)]

@@ -1,0 +1,115 @@
+"""Training: loss (log scale) and train/test accuracy over steps; decision boundary for 2-D data."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from gui.export import ExportTarget
+from gui.lab.views import theme
+from gui.lab.views.boundary_plot import BoundaryPlot
+from gui.lab.views.history_cache import shared_history
+from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
+
+
+class TrainingView(QWidget):
+    """Loss and accuracy curves; for 2-D inputs the decision boundary under the training points."""
+
+    title = "Training"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.graphics = theme.make_graphics_widget()
+        log_plot = self.graphics.addPlot(row=0, col=0, axisItems=theme.log_axes())
+        self.loss_plot = theme.style_plot(log_plot, "Loss",
+                                          "step", "training loss (batch, log scale)")
+        self.loss_plot.setLogMode(x=False, y=True)
+        self.accuracy_plot = theme.style_plot(self.graphics.addPlot(row=1, col=0), "Accuracy",
+                                              "step", "accuracy (%)")
+        self.accuracy_plot.setXLink(self.loss_plot)
+        self.accuracy_plot.setYRange(0, 100, padding=0.02)
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setClipToView(True)
+        self.loss_curve = self.loss_plot.plot(pen=theme.pen(theme.ACCENT, 1.5))
+        theme.add_legend(self.accuracy_plot, offset=(-8, -8))
+        self.train_curve = self.accuracy_plot.plot(pen=theme.pen(theme.ACCENT, 1.5),
+                                                   name="train (this batch)")
+        self.test_curve = self.accuracy_plot.plot(pen=theme.pen(theme.SECOND, 2.0),
+                                                  name="test split")
+        self.boundary = BoundaryPlot(self.graphics.addPlot(row=0, col=1, rowspan=2))
+        self.graphics.ci.layout.setColumnStretchFactor(0, 3)
+        self.graphics.ci.layout.setColumnStretchFactor(1, 2)
+        self.note = self.graphics.addLabel("", row=2, col=0, colspan=2, size="8pt",
+                                           color=theme.FOREGROUND, justify="left")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.graphics)
+        self.setToolTip("Loss on each training batch (log scale); accuracy on the batch (blue) and "
+                        "on the held-out test split (pink, measured with the dead-unit stats). "
+                        "Right: the network's prediction over the input plane with the training "
+                        "points coloured by class (recomputed at most 4 times a second).")
+        self._has_boundary = False
+        self._drawn: dict[str, np.ndarray] = {}
+
+    def reset_view(self, trainer) -> None:
+        """Show the boundary plot only for 2-D inputs; place the training points."""
+        ds = trainer.dataset
+        self._has_boundary = ds.input_dim == 2
+        self.boundary.plot.setVisible(self._has_boundary)
+        if self._has_boundary:
+            self.boundary.reset(trainer)
+        self.accuracy_plot.setVisible(ds.task != "regression")
+        self._drawn = {}
+        self.refresh(trainer)
+        if self._has_boundary:
+            self.boundary.refresh(trainer, force=True)
+
+    def refresh(self, trainer) -> None:
+        """Redraw the curves; recompute the boundary when due (throttled)."""
+        steps, loss = shared_history.read(trainer, "loss")
+        if len(steps) == 0:
+            self.note.setText("no step yet")
+            for curve in (self.loss_curve, self.train_curve, self.test_curve):
+                curve.setData([], [])
+            return
+        x = steps.astype(np.float64)
+        safe_loss = log_safe(loss, log_bounds(loss))
+        self.loss_curve.setData(x, safe_loss.values)
+        _, train = shared_history.read(trainer, "train_accuracy")
+        _, test = shared_history.read(trainer, "test_accuracy")
+        train_pct, test_pct = 100.0 * train, 100.0 * test
+        shown_train, shown_test = np.isfinite(train_pct), np.isfinite(test_pct)
+        self.train_curve.setData(x[shown_train], train_pct[shown_train])
+        self.test_curve.setData(x[shown_test], test_pct[shown_test])
+        self._drawn = {"step": x, "loss": safe_loss.values,
+                       "train": np.where(shown_train, train_pct, np.nan),
+                       "test": np.where(shown_test, test_pct, np.nan)}
+        if self._has_boundary:
+            self.boundary.refresh(trainer)
+        last = trainer.last
+        text = f"step {trainer.step_count}, loss {loss[-1]:.4g}"
+        if shown_test.any():
+            text += f", test accuracy {test_pct[shown_test][-1]:.1f} %"
+        clamped = clamp_counts_text(safe_loss)
+        if clamped:
+            text += f"; loss: {clamped}, drawn at the axis ends"
+        if last is not None and last.diverged:
+            text += " — diverged, weights not updated"
+        self.note.setText(text)
+
+    def export_targets(self) -> list[ExportTarget]:
+        """Loss/accuracy curves and (for 2-D data) the decision boundary grid."""
+        targets = [ExportTarget("Training curves", self, self.loss_plot, self._curves_csv)]
+        if self._has_boundary:
+            targets.append(ExportTarget("Decision boundary", self, self.boundary.plot,
+                                        self.boundary.csv))
+        return targets
+
+    def _curves_csv(self) -> tuple[list[str], np.ndarray]:
+        """step, loss (as drawn), train and test accuracy in % (nan = not drawn)."""
+        headers = ["step", "loss (batch)", "train_accuracy (%)", "test_accuracy (%)"]
+        if not self._drawn:
+            return headers, np.zeros((0, 4))
+        d = self._drawn
+        return headers, np.column_stack([d["step"], d["loss"], d["train"], d["test"]])

@@ -1,0 +1,238 @@
+"""The Lab's live views: built from a real Trainer, drawn data = trainer numbers = exported CSV."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtGui import QImage
+
+from core.config import ExperimentConfig
+from core.trainer import Trainer
+from gui.export import export_csv
+from gui.lab.views import (
+    ALL_VIEWS,
+    DeathView,
+    GradFlowView,
+    GradHeatmapView,
+    NetworkDiagramView,
+    TrainingView,
+    UpdateRatioView,
+)
+from gui.lab.views.diagram_model import MAX_DOTS_PER_COLUMN, DiagramModel
+from gui.lab.views.history_cache import HistoryCache
+from gui.lab.views.pulse import BackwardPulse
+from gui.lab.views.safe_values import LogBounds, log_bounds, log_safe
+
+SMALL = dict(depth=3, width=16, n_samples=200, batch_size=64, dead_refresh_every=1, seed=1)
+
+
+def make_trainer(steps: int = 5, **changes) -> Trainer:
+    """A real Trainer on a small problem, trained `steps` steps."""
+    trainer = Trainer(ExperimentConfig(**{**SMALL, **changes}))
+    trainer.run(steps)
+    return trainer
+
+
+def make_view(qtbot, cls, trainer: Trainer):
+    """Build, show, reset and refresh one view."""
+    view = cls()
+    qtbot.addWidget(view)
+    view.resize(640, 420)
+    view.show()
+    view.reset_view(trainer)
+    view.refresh(trainer)
+    return view
+
+
+def item_arrays(view) -> list[np.ndarray]:
+    """Every numeric array handed to pyqtgraph items in the view's scene(s)."""
+    arrays = []
+    for scene_owner in [view.graphics]:
+        for item in scene_owner.scene().items():
+            if isinstance(item, pg.PlotDataItem):
+                for data in (item.xData, item.yData):
+                    if data is not None:
+                        arrays.append(np.asarray(data, np.float64))
+            elif isinstance(item, pg.ScatterPlotItem):
+                arrays += [item.data["x"].astype(np.float64), item.data["y"].astype(np.float64)]
+            elif isinstance(item, pg.ImageItem) and item.image is not None:
+                arrays.append(np.asarray(item.image, np.float64))
+    return arrays
+
+
+def is_blank(image: QImage) -> bool:
+    """True if the image has (almost) a single colour."""
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    buffer = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1)
+    return len(np.unique(buffer[:, : image.width() * 4].reshape(-1, 4), axis=0)) < 20
+
+
+@pytest.mark.parametrize("cls", ALL_VIEWS)
+def test_view_builds_refreshes_and_renders(qtbot, cls, tmp_path):
+    trainer = make_trainer(steps=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        view = make_view(qtbot, cls, trainer)
+        trainer.run(3)
+        view.refresh(trainer)
+    assert view.title
+    image = view.grab().toImage()
+    assert not is_blank(image)
+    assert view.export_targets(), "every view exports something"
+    for target in view.export_targets():
+        headers, columns = target.csv()
+        assert columns.ndim == 2 and columns.shape[1] == len(headers) and len(columns) > 0
+        path = export_csv(target, tmp_path / f"{cls.__name__}.csv")
+        loaded = np.genfromtxt(path, delimiter=",", skip_header=1).reshape(columns.shape)
+        np.testing.assert_array_equal(loaded, columns)
+
+
+def test_diagram_has_one_spot_per_drawn_neuron_and_aggregates_wide_layers(qtbot):
+    trainer = make_trainer(steps=2, depth=2, width=100)
+    view = make_view(qtbot, NetworkDiagramView, trainer)
+    sizes = trainer.network.sizes
+    assert len(view.scatter.data) == sum(min(w, MAX_DOTS_PER_COLUMN) for w in sizes)
+    # the aggregated dots of a 100-wide layer cover every unit exactly once
+    column = view.model.spot_column == 1
+    starts, stops = view.model.spot_unit_start[column], view.model.spot_unit_stop[column]
+    assert starts[0] == 0 and stops[-1] == 100 and np.all(starts[1:] == stops[:-1])
+    # the colour of a dot follows the mean |grad| of its group
+    grads = trainer.last.unit_grad[1]
+    np.testing.assert_allclose(view.model.mean_grad[view.model.column_offsets[1]],
+                               grads[starts[0]:stops[0]].mean())
+
+
+def test_diagram_marks_a_killed_layer_dead(qtbot):
+    trainer = make_trainer(steps=2)
+    view = make_view(qtbot, NetworkDiagramView, trainer)
+    trainer.network.biases[1][:] = -1e3      # every pre-activation of hidden layer 2 negative
+    trainer.step()
+    view.refresh(trainer)
+    model = view.model
+    in_layer = model.spot_column == 2
+    assert trainer.last.dead_units_dataset[1].all()
+    assert model.is_dead[in_layer].all()
+    assert not model.is_dead[model.spot_column == 1].all()
+    brushes = np.array(view.scatter.data["brush"], dtype=object)
+    assert all(b is view._dead_brush for b in brushes[in_layer])
+
+
+def test_diagram_rings_saturated_units(qtbot):
+    trainer = make_trainer(steps=2, activation="sigmoid", init="normal", init_std=3.0,
+                           saturation_threshold=0.05)
+    assert np.max(trainer.last.saturated_fraction) > 0
+    view = make_view(qtbot, NetworkDiagramView, trainer)
+    assert view.model.is_saturated.any()
+    pens = np.array(view.scatter.data["pen"], dtype=object)
+    assert all(p is view._saturated_pen for p in pens[view.model.is_saturated])
+    assert "saturated" in view._tooltip(0, 0, int(np.flatnonzero(view.model.is_saturated)[0]))
+
+
+def test_death_view_big_number_is_dataset_dead_percent(qtbot):
+    trainer = make_trainer(steps=3)
+    trainer.network.biases[0][:8] = -1e3
+    trainer.step()
+    view = make_view(qtbot, DeathView, trainer)
+    expected = 100.0 * np.concatenate(trainer.last.dead_units_dataset).mean()
+    assert expected > 0
+    assert view.total_dead_percent == pytest.approx(expected)
+    assert f"{expected:.1f} %" in view.big_number.text
+    headers, cells = view.export_targets()[1].csv()
+    assert cells[cells[:, 0] == 1][:8, 3].tolist() == [1.0] * 8
+
+
+def test_grad_flow_draws_the_last_grad_norms(qtbot):
+    trainer = make_trainer(steps=12)
+    view = make_view(qtbot, GradFlowView, trainer)
+    np.testing.assert_array_equal(view.current.yData, trainer.last.grad_norms)
+    np.testing.assert_array_equal(view.signal.yData, trainer.last.signal_norms)
+    previous = trainer.history.series("grad_norms")[-2]
+    np.testing.assert_array_equal(view.trail[-1].yData, previous)
+    headers, columns = view.export_targets()[0].csv()
+    np.testing.assert_array_equal(columns[:, 1], view.current.yData)
+
+
+def test_heatmap_and_update_ratio_export_what_they_draw(qtbot):
+    trainer = make_trainer(steps=8)
+    heatmap = make_view(qtbot, GradHeatmapView, trainer)
+    _, columns = heatmap.export_targets()[0].csv()
+    np.testing.assert_array_equal(columns[:, 1:], heatmap.image.image)
+    np.testing.assert_allclose(columns[:, 1:], np.log10(trainer.history.series("grad_norms")))
+    ratio = make_view(qtbot, UpdateRatioView, trainer)
+    np.testing.assert_array_equal(ratio.curve.yData, trainer.last.update_ratio)
+    np.testing.assert_array_equal(ratio.export_targets()[0].csv()[1][:, 1], ratio.curve.yData)
+
+
+def test_training_view_curves_and_boundary(qtbot):
+    trainer = make_trainer(steps=6)
+    view = make_view(qtbot, TrainingView, trainer)
+    np.testing.assert_array_equal(view.loss_curve.yData, trainer.history.series("loss"))
+    curves, boundary = view.export_targets()
+    _, grid = boundary.csv()
+    assert grid.shape[1] == 3 and set(np.unique(grid[:, 2])) <= {0.0, 1.0, 2.0}
+    assert len(view.boundary.scatter.data) == len(trainer.dataset.X_train)
+
+
+def test_diverged_trainer_draws_only_finite_values(qtbot):
+    trainer = make_trainer(steps=0, lr=1e6)
+    trainer.run(60)
+    assert trainer.diverged
+    for cls in ALL_VIEWS:
+        view = make_view(qtbot, cls, trainer)
+        view.refresh(trainer)
+        for array in item_arrays(view):
+            assert np.isfinite(array).all(), cls.__name__
+        for target in view.export_targets():
+            assert np.isfinite(target.csv()[1][:, :1]).all()
+
+
+def test_exact_zero_gradients_stay_visible_on_log_scale():
+    bounds = log_bounds(np.array([0.0, 1e-3, 1.0, np.inf, np.nan]))
+    safe = log_safe(np.array([0.0, 1e-3, 1.0, np.inf, np.nan]), bounds)
+    assert bounds == LogBounds(1e-4, 10.0)
+    np.testing.assert_array_equal(safe.values, [1e-4, 1e-3, 1.0, 10.0, 10.0])
+    assert safe.underflow.tolist() == [True, False, False, False, False]
+    assert safe.nonfinite.tolist() == [False, False, False, True, True]
+
+
+def test_diagram_model_dead_group_rule_and_levels():
+    model = DiagramModel([2, 64, 1], max_dots=32)
+    dead = np.zeros(64, bool)
+    dead[:2] = True          # first dot: both of its units dead
+    dead[2] = True           # second dot: one of two dead -> drawn dead (>= half)
+    grads = [np.ones(2), np.full(64, 1e-3), np.zeros(1)]
+    model.update(grads, [dead], None)
+    assert model.n_dots == 2 + 32 + 1
+    hidden = model.is_dead[model.spot_column == 1]
+    assert hidden[:2].tolist() == [True, True] and not hidden[2:].any()
+    assert model.grad_underflow[-1] and model.color_levels() == (-3.0, 0.0)
+
+
+def test_pulse_sweeps_output_to_input_and_queues_the_next_step():
+    now = [0.0]
+    pulse = BackwardPulse(duration=0.5, clock=lambda: now[0])
+    pulse.reset(5)
+    pulse.new_step(np.array([0.0, 0.25, 0.5, 0.75, 1.0]))
+    assert pulse.position() == (4.0, 1.0)
+    now[0] = 0.25
+    x, strength = pulse.position()
+    assert x == pytest.approx(2.0) and strength == pytest.approx(0.5)
+    pulse.new_step(np.zeros(5))           # arrives mid-sweep: queued, not restarting
+    assert pulse.position()[0] == pytest.approx(2.0)
+    now[0] = 0.6
+    assert pulse.position() == (4.0, 0.0)  # the queued pulse started at the output
+    now[0] = 2.0
+    assert pulse.position() == (None, 0.0) and not pulse.active()
+
+
+def test_history_cache_shares_reads_and_follows_new_steps():
+    trainer = make_trainer(steps=3)
+    cache = HistoryCache()
+    steps, loss = cache.read(trainer, "loss")
+    assert cache.read(trainer, "loss")[1] is loss
+    trainer.step()
+    steps, loss = cache.read(trainer, "loss")
+    assert steps[-1] == 4 and len(loss) == 4
