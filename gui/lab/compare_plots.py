@@ -11,25 +11,20 @@ import numpy as np
 import pyqtgraph as pg
 
 from gui.export import ExportTarget
+from gui.lab.views import theme
+from gui.lab.views.death_grid import NO_UNIT, dead_grid, grid_colormap
 from gui.lab.views.safe_values import finite_or, log_bounds, log_safe
 
-COLOUR_A = "#1f77b4"
-COLOUR_B = "#ff7f0e"
-MAX_GRID_UNITS = 128        # wider layers are averaged into this many columns
-_GRID_LUT = np.array([[250, 250, 250, 255], [40, 40, 40, 255]], dtype=np.ubyte)
+COLOUR_A = "#5ac8ff"        # the Lab's accent blue
+COLOUR_B = "#ffa040"        # orange, distinct from A for colour-blind viewers too
+MAX_GRID_UNITS = 128        # wider layers are averaged into this many cells
 
 
-def _dead_grid(dead_units: list[np.ndarray]) -> np.ndarray:
-    """(n_hidden, columns) dead share per (layer, unit group); narrow layers padded with nan."""
-    if not dead_units:
-        return np.zeros((1, 1))
-    columns = min(MAX_GRID_UNITS, max(len(mask) for mask in dead_units))
-    grid = np.full((len(dead_units), columns), np.nan)
-    for row, mask in enumerate(dead_units):
-        values = np.asarray(mask, np.float64)
-        starts = np.linspace(0, len(values), min(columns, len(values)) + 1).round().astype(int)
-        grid[row, : len(starts) - 1] = np.add.reduceat(values, starts[:-1]) / np.diff(starts)
-    return grid
+def _integer_ticks(plot: pg.PlotItem, count: int) -> None:
+    """Label the bottom axis 1..count at whole numbers (automatic ticks past 24 layers)."""
+    step = 1 if count <= 24 else None
+    ticks = [[(i, str(i)) for i in range(1, count + 1, step)]] if step else None
+    plot.getAxis("bottom").setTicks(ticks)
 
 
 class ComparePlots(pg.GraphicsLayoutWidget):
@@ -37,40 +32,40 @@ class ComparePlots(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setBackground("w")
+        self.setBackground(theme.BACKGROUND)
         grids = self.addLayout(row=0, col=0)
         curves = self.addLayout(row=1, col=0)
         self._grid_plots = []
         self._grid_images = []
         for column in range(2):
-            plot = grids.addPlot(row=0, col=column)
-            plot.setLabel("bottom", "hidden layer (input → output)")
-            plot.setLabel("left", "unit")
+            plot = theme.style_plot(grids.addPlot(row=0, col=column), "",
+                                    "hidden layer (input → output)", "unit")
+            plot.showGrid(x=False, y=False)
             plot.setMouseEnabled(x=False, y=False)
             image = pg.ImageItem(axisOrder="row-major")
+            image.setColorMap(grid_colormap())
             plot.addItem(image)
             self._grid_plots.append(plot)
             self._grid_images.append(image)
         self._grid_plots[1].setYLink(self._grid_plots[0])
-        self._grad = curves.addPlot(row=0, col=0, title="Gradient norm ‖dW‖ per layer")
+        self._grad = theme.style_plot(curves.addPlot(row=0, col=0), "Gradient ‖dW_i‖_F per layer",
+                                      "weight layer i (input → output)", "norm (log scale)")
         self._grad.setLogMode(y=True)
-        self._grad.setLabel("bottom", "weight layer")
-        self._dead = curves.addPlot(row=0, col=1, title="Dead fraction per hidden layer (dataset)")
-        self._dead.setLabel("bottom", "hidden layer")
+        self._dead = theme.style_plot(curves.addPlot(row=0, col=1),
+                                      "Dead on the dataset per layer", "hidden layer",
+                                      "dead fraction")
         self._dead.setYRange(0, 1, padding=0.02)
-        self._loss = curves.addPlot(row=0, col=2, title="Training loss (batch)")
-        self._loss.setLabel("bottom", "step")
+        self._loss = theme.style_plot(curves.addPlot(row=0, col=2), "Training loss (batch)",
+                                      "step", "loss")
         for plot in (self._grad, self._dead, self._loss):
-            plot.addLegend(offset=(-10, 10))
-            plot.showGrid(x=False, y=True, alpha=0.25)
+            theme.add_legend(plot, offset=(-8, 8))
         self._grad_curves = [self._grad.plot(pen=pg.mkPen(c, width=2), symbol="o", symbolSize=5,
                                              symbolBrush=c, symbolPen=None, name=n)
                              for c, n in ((COLOUR_A, "A"), (COLOUR_B, "B"))]
         self._dead_bars = [pg.BarGraphItem(x=[], height=[], width=0.38, brush=c, name=n)
                            for c, n in ((COLOUR_A, "A"), (COLOUR_B, "B"))]
-        for bar, name in zip(self._dead_bars, ("A", "B"), strict=True):
+        for bar in self._dead_bars:
             self._dead.addItem(bar)
-            self._dead.legend.addItem(bar, name)
         self._loss_curves = [self._loss.plot(pen=pg.mkPen(c, width=2), name=n)
                              for c, n in ((COLOUR_A, "A"), (COLOUR_B, "B"))]
         for curve in self._loss_curves:
@@ -91,6 +86,9 @@ class ComparePlots(pg.GraphicsLayoutWidget):
             bar.setOpts(x=[], height=[])
         n_hidden = max(trainer_a.network.n_hidden, trainer_b.network.n_hidden)
         self._dead.setXRange(0.4, n_hidden + 0.6, padding=0)
+        for plot in (*self._grid_plots, self._dead):
+            _integer_ticks(plot, n_hidden)
+        _integer_ticks(self._grad, n_hidden + 1)
         self.refresh(trainer_a, trainer_b)
 
     def refresh(self, trainer_a, trainer_b) -> None:
@@ -105,15 +103,18 @@ class ComparePlots(pg.GraphicsLayoutWidget):
                 dead_units = [np.zeros(w, bool) for w in trainer.network.sizes[1:-1]]
             else:
                 dead_units = stats.dead_units_dataset
-            grid = _dead_grid(dead_units)
-            self._grid_images[index].setImage(finite_or(grid.T, 0.0), levels=(0.0, 1.0),
-                                              lut=_GRID_LUT)
-            self._grid_images[index].setRect(0.5, 0, grid.shape[0], grid.shape[1])
+            grid, _ = dead_grid(dead_units, MAX_GRID_UNITS)
+            if grid.size:
+                self._grid_images[index].setImage(grid.T, levels=(0.0, NO_UNIT))
+                self._grid_images[index].setRect(0.5, 0, grid.shape[0], grid.shape[1])
+                self._grid_plots[index].setRange(xRange=(0.5, grid.shape[0] + 0.5),
+                                                 yRange=(0, grid.shape[1]), padding=0.01)
             dead_share = (float(np.mean(np.concatenate(dead_units))) if dead_units else 0.0)
             self._grid_plots[index].setTitle(
-                f"<span style='color:{(COLOUR_A, COLOUR_B)[index]}'><b>{'AB'[index]}</b></span> "
-                f"{titles[index]} — <b>{100 * dead_share:.0f}%</b> of hidden units dead "
-                f"(step {trainer.step_count:,})")
+                f"<span style='color:{(COLOUR_A, COLOUR_B)[index]}'><b>{'AB'[index]}</b> "
+                f"{titles[index]}</span> — <b>{100 * dead_share:.0f} %</b> of hidden units "
+                f"dead (teal alive, grey dead; step {trainer.step_count:,})",
+                color=theme.FOREGROUND, size="10pt")
             if stats is None:
                 continue
             layers = np.arange(1, len(stats.grad_norms) + 1)

@@ -36,6 +36,20 @@ DATA_FIELDS = frozenset({"dataset", "csv_path", "noise", "n_samples", "n_classes
                          "test_fraction", "seed"})
 
 
+# Default arrangement (by view class name): two columns, the second pair of names tabbed.
+_COLUMNS = (("NetworkDiagramView", "GradFlowView"), ("DeathView", "TrainingView",
+                                                     "GradHeatmapView"))
+_TABS = (("GradHeatmapView", "UpdateRatioView"),)
+
+
+def _default_layout(views: list[QWidget]) -> tuple[list[list[int]], list[tuple[int, int]]]:
+    """Dock columns and tab pairs as view indices, following _COLUMNS and _TABS."""
+    names = [type(v).__name__ for v in views]
+    columns = [[names.index(n) for n in column if n in names] for column in _COLUMNS]
+    tabs = [(names.index(a), names.index(b)) for a, b in _TABS if a in names and b in names]
+    return columns, tabs
+
+
 class LabView(QWidget):
     """The Lab tab (tab protocol of gui/main_window.py)."""
 
@@ -69,8 +83,8 @@ class LabView(QWidget):
         compare_button.setDefaultAction(self._compare_action)
         compare_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.banner = DivergenceBanner()
-        self.views = [cls() for cls in (getattr(lab_views, n) for n in lab_views.__all__)]
-        self.plots = PlotsArea(self.views)
+        self.views = [cls() for cls in lab_views.ALL_VIEWS]
+        self.plots = PlotsArea(self.views, *_default_layout(self.views))
         self.compare = CompareView()
         self._pages = QStackedWidget()
         self._pages.addWidget(self.plots)

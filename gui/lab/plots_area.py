@@ -6,14 +6,18 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 LAYOUT_VERSION = 1      # bump when the set of docks changes so old stored layouts are ignored
-COLUMNS_RIGHT = 2       # the views after the first fill this many columns beside it
+FIRST_COLUMN_WEIGHT = 1.0   # the first column (the network diagram) is this much wider
 
 
 class PlotsArea(QMainWindow):
     """A QMainWindow used as a widget: one QDockWidget per view, the first view biggest."""
 
-    def __init__(self, views: list[QWidget], parent: QWidget | None = None) -> None:
+    def __init__(self, views: list[QWidget], columns: list[list[int]] | None = None,
+                 tabs: list[tuple[int, int]] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._columns = columns or []
+        self._tabs = tabs or []     # (front, behind): `behind` shares a tabbed dock with `front`
         self.setWindowFlags(Qt.WindowType.Widget)
         self.setDockNestingEnabled(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
@@ -39,31 +43,29 @@ class PlotsArea(QMainWindow):
         return list(self._docks)
 
     def arrange_default(self) -> None:
-        """First view on the left (about 40 % wide), the others in columns on the right."""
+        """Views in columns (lists of view indices), the first column widest; then the tabs."""
         if not self._docks:
             return
-        first, others = self._docks[0], self._docks[1:]
         for dock in self._docks:
             dock.setFloating(False)
             dock.show()
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, first)
-        tops: list[QDockWidget] = []
-        for index, dock in enumerate(others):
-            if index == 0:
-                self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-                tops.append(dock)
-            elif index < COLUMNS_RIGHT:
-                self.splitDockWidget(tops[-1], dock, Qt.Orientation.Horizontal)
-                tops.append(dock)
-            else:
-                above = self._lowest_in_column(others, index, len(tops))
-                self.splitDockWidget(above, dock, Qt.Orientation.Vertical)
-        if others:
-            self.resizeDocks([first, *tops], [4, *([3] * len(tops))], Qt.Orientation.Horizontal)
-
-    @staticmethod
-    def _lowest_in_column(others: list[QDockWidget], index: int, n_columns: int) -> QDockWidget:
-        return others[index - n_columns]
+        columns = [list(c) for c in self._columns if c] or [[i] for i in range(len(self._docks))]
+        placed = {i for column in columns for i in column} | {b for _, b in self._tabs}
+        columns[-1] += [i for i in range(len(self._docks)) if i not in placed]
+        tops = [self._docks[column[0]] for column in columns]
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, tops[0])
+        for previous, top in zip(tops, tops[1:], strict=False):
+            self.splitDockWidget(previous, top, Qt.Orientation.Horizontal)
+        for column in columns:
+            for above, below in zip(column, column[1:], strict=False):
+                self.splitDockWidget(self._docks[above], self._docks[below],
+                                     Qt.Orientation.Vertical)
+        for front, behind in self._tabs:
+            self.tabifyDockWidget(self._docks[front], self._docks[behind])
+            self._docks[front].raise_()
+        widths = [FIRST_COLUMN_WEIGHT] + [1.0] * (len(tops) - 1)
+        total = sum(widths)
+        self.resizeDocks(tops, [int(1000 * w / total) for w in widths], Qt.Orientation.Horizontal)
 
     def save_layout(self) -> QByteArray:
         """The dock arrangement as bytes (for QSettings)."""
