@@ -11,16 +11,21 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import math
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from core.activations import get_activation
-from core.config_fields import FIELD_SPECS, LIVE_FIELDS, MAX_DEPTH, FieldSpec
+from core.config_fields import (
+    FIELD_SPECS,
+    LIVE_FIELDS,
+    ConfigError,
+    FieldSpec,
+    is_int,
+    normalised,
+    shown,
+)
 from core.datasets import dataset_task
 
 __all__ = ["SCHEMA_VERSION", "LIVE_FIELDS", "FIELD_SPECS", "FieldSpec", "ConfigError",
@@ -32,88 +37,6 @@ MAX_SESSION_BYTES = 5 * 1024 * 1024
 # mse on class labels regresses the one-hot targets; cross_entropy on a binary set uses 2 logits.
 _COMPATIBLE_LOSSES = {"binary": ("bce", "cross_entropy", "mse"),
                       "multiclass": ("cross_entropy", "mse"), "regression": ("mse",)}
-
-
-class ConfigError(ValueError):
-    """An invalid setting or session file; the message is one sentence for the user."""
-
-
-def _shown(value: object) -> str:
-    """A short printable form of a user value for error messages."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_real(value: object) -> bool:
-    return _is_int(value) or isinstance(value, (float, np.floating))
-
-
-def _check_number(spec: FieldSpec, value: object, what: str) -> int | float:
-    """value as int/float within the spec's range, or ConfigError naming `what`."""
-    if spec.kind == "int" or spec.kind == "list":
-        if not _is_int(value):
-            raise ConfigError(f"{what} must be a whole number, got {_shown(value)}.")
-        number: int | float = int(value)
-    else:
-        if not _is_real(value):
-            raise ConfigError(f"{what} must be a number, got {_shown(value)}.")
-        number = float(value)
-        if not math.isfinite(number):
-            raise ConfigError(f"{what} must be a finite number, got {number}.")
-    if not spec.in_range(number):
-        raise ConfigError(f"{what} must be in {spec.range_text()}, got {number:g}.")
-    return number
-
-
-def _check_choice(spec: FieldSpec, value: object, what: str) -> str:
-    if not isinstance(value, str) or value not in spec.choices:
-        raise ConfigError(f"Unknown {what} {_shown(value)}; valid choices are "
-                          f"{', '.join(spec.choices)}.")
-    return value
-
-
-def _normalised(spec: FieldSpec, value: object) -> object:
-    """The field value type- and range-checked, as plain Python (ints, floats, lists, dicts)."""
-    name = spec.name
-    if value is None:
-        if spec.optional:
-            return None
-        raise ConfigError(f"{name} must be set; it cannot be null.")
-    if spec.kind in ("int", "float"):
-        return _check_number(spec, value, name)
-    if spec.kind == "bool":
-        if not isinstance(value, (bool, np.bool_)):
-            raise ConfigError(f"{name} must be true or false, got {_shown(value)}.")
-        return bool(value)
-    if spec.kind == "str":
-        if not isinstance(value, str):
-            raise ConfigError(f"{name} must be text, got {_shown(value)}.")
-        return value
-    if spec.kind == "choice":
-        if spec.per_layer and isinstance(value, (list, tuple)):
-            if not value:
-                raise ConfigError(f"{name} must be a name or a non-empty list of names.")
-            return [_check_choice(spec, item, name) for item in value]
-        return _check_choice(spec, value, name)
-    if spec.kind == "list":
-        if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_DEPTH:
-            raise ConfigError(f"{name} must be a list of 1 to {MAX_DEPTH} layer sizes, "
-                              f"got {_shown(value)}.")
-        return [_check_number(spec, item, f"each entry of {name}") for item in value]
-    if not isinstance(value, dict):
-        raise ConfigError(f"{name} must be a mapping of names to numbers, got {_shown(value)}.")
-    checked = {}
-    for key, item in value.items():
-        if not isinstance(key, str):
-            raise ConfigError(f"{name} keys must be parameter names, got {_shown(key)}.")
-        if not _is_real(item) or not math.isfinite(float(item)):
-            raise ConfigError(f"{name}['{key}'] must be a finite number, got {_shown(item)}.")
-        checked[key] = float(item)
-    return checked
 
 
 @dataclass
@@ -166,7 +89,7 @@ class ExperimentConfig:
         config serialises the same way however it was built.
         """
         for name, spec in FIELD_SPECS.items():
-            setattr(self, name, _normalised(spec, getattr(self, name)))
+            setattr(self, name, normalised(spec, getattr(self, name)))
         n_hidden = len(self.hidden_layer_sizes())
         names = self.activation if isinstance(self.activation, list) else [self.activation]
         if isinstance(self.activation, list) and len(names) != n_hidden:
@@ -293,7 +216,7 @@ class ExperimentConfig:
 def _reject_unknown(data: dict) -> None:
     unknown = [key for key in data if key not in FIELD_SPECS]
     if unknown:
-        raise ConfigError(f"Unknown setting {_shown(unknown[0])} in the config; valid settings "
+        raise ConfigError(f"Unknown setting {shown(unknown[0])} in the config; valid settings "
                           f"are {', '.join(FIELD_SPECS)}.")
 
 
@@ -318,15 +241,15 @@ def _unwrap(document: object) -> object:
     if not isinstance(document, dict) or document.get("app") != APP_NAME:
         raise ConfigError("This JSON is not an Actiscope session (no \"app\": \"actiscope\").")
     version = document.get("schema_version")
-    if not _is_int(version) or version < 1:
+    if not is_int(version) or version < 1:
         raise ConfigError(f"The session's schema_version must be a whole number >= 1, got "
-                          f"{_shown(version)}.")
+                          f"{shown(version)}.")
     if version > SCHEMA_VERSION:
         raise ConfigError(f"This session was written by a newer Actiscope (schema {version} > "
                           f"{SCHEMA_VERSION}); update Actiscope to open it.")
     extra = [key for key in document if key not in ("schema_version", "app", "config")]
     if extra:
-        raise ConfigError(f"Unknown entry {_shown(extra[0])} in the session file.")
+        raise ConfigError(f"Unknown entry {shown(extra[0])} in the session file.")
     if "config" not in document:
         raise ConfigError("The session file has no \"config\" entry.")
     return document["config"]

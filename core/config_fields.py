@@ -1,12 +1,15 @@
 """The table of experiment settings: type, default, range or choices, label and tooltip per field.
 
-The GUI builds its form from FIELD_SPECS and ExperimentConfig.validate checks against it, so a
-range lives in exactly one place.
+The GUI builds its form from FIELD_SPECS and ExperimentConfig.validate checks each value against
+it with `normalised`, so a range lives in exactly one place.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+import numpy as np
 
 from core.activations import available_activations
 from core.datasets import MAX_CLASSES, MAX_SAMPLES, MIN_CLASSES, MIN_SAMPLES, available_datasets
@@ -136,3 +139,91 @@ def _specs() -> dict[str, FieldSpec]:
 
 FIELD_SPECS: dict[str, FieldSpec] = _specs()
 LIVE_FIELDS: frozenset[str] = frozenset(n for n, spec in FIELD_SPECS.items() if spec.live)
+
+
+class ConfigError(ValueError):
+    """An invalid setting or session file; the message is one sentence for the user."""
+
+
+def shown(value: object) -> str:
+    """A short printable form of a user value for error messages."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def is_int(value: object) -> bool:
+    """True for Python/numpy integers, False for bools (JSON true is not a layer count)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value: object) -> bool:
+    """True for ints and floats (numpy too), False for bools."""
+    return is_int(value) or isinstance(value, (float, np.floating))
+
+
+def _check_number(spec: FieldSpec, value: object, what: str) -> int | float:
+    """value as int/float within the spec's range, or ConfigError naming `what`."""
+    if spec.kind == "int" or spec.kind == "list":
+        if not is_int(value):
+            raise ConfigError(f"{what} must be a whole number, got {shown(value)}.")
+        number: int | float = int(value)
+    else:
+        if not _is_real(value):
+            raise ConfigError(f"{what} must be a number, got {shown(value)}.")
+        number = float(value)
+        if not math.isfinite(number):
+            raise ConfigError(f"{what} must be a finite number, got {number}.")
+    if not spec.in_range(number):
+        raise ConfigError(f"{what} must be in {spec.range_text()}, got {number:g}.")
+    return number
+
+
+def _check_choice(spec: FieldSpec, value: object, what: str) -> str:
+    """value if it is one of the spec's choices, else ConfigError listing them."""
+    if not isinstance(value, str) or value not in spec.choices:
+        raise ConfigError(f"Unknown {what} {shown(value)}; valid choices are "
+                          f"{', '.join(spec.choices)}.")
+    return value
+
+
+def normalised(spec: FieldSpec, value: object) -> object:
+    """The field value type- and range-checked, as plain Python (ints, floats, lists, dicts).
+
+    Raises ConfigError with one sentence naming the field.
+    """
+    name = spec.name
+    if value is None:
+        if spec.optional:
+            return None
+        raise ConfigError(f"{name} must be set; it cannot be null.")
+    if spec.kind in ("int", "float"):
+        return _check_number(spec, value, name)
+    if spec.kind == "bool":
+        if not isinstance(value, (bool, np.bool_)):
+            raise ConfigError(f"{name} must be true or false, got {shown(value)}.")
+        return bool(value)
+    if spec.kind == "str":
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be text, got {shown(value)}.")
+        return value
+    if spec.kind == "choice":
+        if spec.per_layer and isinstance(value, (list, tuple)):
+            if not value:
+                raise ConfigError(f"{name} must be a name or a non-empty list of names.")
+            return [_check_choice(spec, item, name) for item in value]
+        return _check_choice(spec, value, name)
+    if spec.kind == "list":
+        if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_DEPTH:
+            raise ConfigError(f"{name} must be a list of 1 to {MAX_DEPTH} layer sizes, "
+                              f"got {shown(value)}.")
+        return [_check_number(spec, item, f"each entry of {name}") for item in value]
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name} must be a mapping of names to numbers, got {shown(value)}.")
+    checked = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise ConfigError(f"{name} keys must be parameter names, got {shown(key)}.")
+        if not _is_real(item) or not math.isfinite(float(item)):
+            raise ConfigError(f"{name}['{key}'] must be a finite number, got {shown(item)}.")
+        checked[key] = float(item)
+    return checked
