@@ -304,3 +304,49 @@ def test_load_errors(tmp_path) -> None:
     random.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(ConfigError, match="not UTF-8"):
         ExperimentConfig.load(random)
+
+
+SMALL = {"depth": st.integers(1, 4), "width": st.integers(1, 16),
+         "hidden_sizes": st.none() | st.lists(st.integers(1, 16), min_size=1, max_size=4),
+         "n_samples": st.integers(8, 200), "batch_size": st.integers(1, 64)}
+
+
+def _valid_values(name: str):
+    """In-range values for one setting, kept small so a Trainer builds quickly."""
+    spec = FIELD_SPECS[name]
+    if name in SMALL:
+        return SMALL[name]
+    if spec.kind == "choice":
+        return st.sampled_from([*spec.choices, *([None] if spec.optional else [])])
+    if spec.kind == "float":
+        return st.floats(spec.low, spec.high, exclude_min=spec.low_open,
+                         exclude_max=spec.high_open)
+    if spec.kind == "int":
+        return st.integers(int(spec.low), min(int(spec.high), 50))
+    if spec.kind == "bool":
+        return st.booleans()
+    return st.just(spec.default)
+
+
+BAD_VALUES = st.sampled_from([-1, 0, 10**9, NAN, math.inf, "bogus", None, True, [], {}])
+GENERATED_FIELDS = [name for name in FIELD_SPECS if name not in ("csv_path", "activation_params")]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.fixed_dictionaries({name: _valid_values(name) for name in GENERATED_FIELDS}),
+       st.none() | st.tuples(st.sampled_from(GENERATED_FIELDS), BAD_VALUES))
+def test_generated_configs_either_train_or_fail_validation(values: dict, corruption) -> None:
+    """Whatever validate() accepts, the Trainer builds and steps; the rest is one clear error."""
+    from core.trainer import Trainer
+
+    if corruption is not None:
+        values[corruption[0]] = corruption[1]
+    try:
+        config = ExperimentConfig.from_partial(values)
+    except ConfigError as exc:
+        assert str(exc).endswith(".") and "\n" not in str(exc)
+        return
+    if config.dataset == "csv":
+        return
+    stats = Trainer(config).step()
+    assert stats.step == 1 and len(stats.grad_norms) == len(config.hidden_layer_sizes()) + 1
