@@ -27,6 +27,8 @@ class CurvePlot(pg.PlotWidget):
         super().__init__(parent, background=theme.BACKGROUND)
         self._curves: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         self._labels: dict[str, str] = {}
+        self._colours: dict[str, str] = {}
+        self._line_width = theme.CURVE_WIDTH
         self._shown: set[str] = set()
         self._show_functions = True
         self._show_derivatives = True
@@ -65,10 +67,11 @@ class CurvePlot(pg.PlotWidget):
         """Create (first call) or update the two items of an activation; x, f, df shaped (n,)."""
         items = self._curves.get(name)
         if items is None:
-            items = (pg.PlotDataItem(pen=theme.function_pen(colour)),
-                     pg.PlotDataItem(pen=theme.derivative_pen(colour)))
+            items = (pg.PlotDataItem(pen=theme.function_pen(colour, self._line_width)),
+                     pg.PlotDataItem(pen=theme.derivative_pen(colour, self._line_width)))
             self._curves[name] = items
             self._labels[name] = label
+            self._colours[name] = colour
         items[0].setData(x, f)
         items[1].setData(x, df)
 
@@ -79,6 +82,7 @@ class CurvePlot(pg.PlotWidget):
         else:
             self._shown.discard(name)
         self._sync_items(name)
+        self._update_line_width()
         self._rebuild_legend()
 
     def set_show_kinds(self, functions: bool, derivatives: bool) -> None:
@@ -86,8 +90,25 @@ class CurvePlot(pg.PlotWidget):
         self._show_functions, self._show_derivatives = functions, derivatives
         for name in self._curves:
             self._sync_items(name)
+        self._update_line_width()
         self._rebuild_legend()
         self._update_y_label()
+
+    def drawn_curve_count(self) -> int:
+        """How many f and f' items are in the plot."""
+        per_activation = int(self._show_functions) + int(self._show_derivatives)
+        return per_activation * len(self._shown)
+
+    def _update_line_width(self) -> None:
+        """Thick lines while few curves are drawn, 1 px lines when crowded (fast repaints)."""
+        crowded = self.drawn_curve_count() > theme.CROWDED_CURVES
+        width = theme.CROWDED_WIDTH if crowded else theme.CURVE_WIDTH
+        if width == self._line_width:
+            return
+        self._line_width = width
+        for name, (f_item, df_item) in self._curves.items():
+            f_item.setPen(theme.function_pen(self._colours[name], width))
+            df_item.setPen(theme.derivative_pen(self._colours[name], width))
 
     def _update_y_label(self) -> None:
         """Name on the y axis what is drawn: f(x), f'(x) or both."""

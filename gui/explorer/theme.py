@@ -15,19 +15,23 @@ KEY_COLOUR = "#707070"       # legend samples explaining solid = f, dashed = f'
 GRID_ALPHA = 0.13
 AXIS_LABEL_STYLE = {"color": TEXT_COLOUR, "font-size": "11pt"}
 CURVE_WIDTH = 2.0
-DASH_PATTERN = (4.0, 3.0)  # in pen widths: long enough to read as dashed at small sizes
+# Qt's raster engine strokes lines wider than 1 px ~15x slower; with many curves on screen the
+# Explorer switches to 1 px lines to keep repaints fast (bench/bench_explorer.py).
+CROWDED_WIDTH = 1.0
+CROWDED_CURVES = 8
+DASH_PIXELS = (8.0, 6.0)   # dash and gap lengths in pixels, whatever the pen width
 
 
-def function_pen(colour: str) -> QPen:
+def function_pen(colour: str, width: float = CURVE_WIDTH) -> QPen:
     """Solid pen for f(x)."""
-    return pg.mkPen(colour, width=CURVE_WIDTH)
+    return pg.mkPen(colour, width=width)
 
 
-def derivative_pen(colour: str) -> QPen:
+def derivative_pen(colour: str, width: float = CURVE_WIDTH) -> QPen:
     """Dashed pen for f'(x) in the same colour as f(x)."""
-    pen = pg.mkPen(colour, width=CURVE_WIDTH)
+    pen = pg.mkPen(colour, width=width)
     pen.setStyle(Qt.PenStyle.CustomDashLine)
-    pen.setDashPattern(list(DASH_PATTERN))
+    pen.setDashPattern([length / width for length in DASH_PIXELS])
     return pen
 
 
