@@ -37,8 +37,8 @@ NUMBER_FIELDS = (
     ("steps", "Training steps", 600, 0, 10_000_000, "Steps trained over the whole recording"),
     ("frames", "Frames", 60, 1, 10_000, "Images captured, evenly spaced over the steps"),
     ("fps", "Frames per second", 15, 1, MAX_GIF_FPS, "Playback speed of the animation"),
-    ("width", "Width (px)", 960, MIN_SIZE, MAX_SIZE, "Frame width in pixels"),
-    ("height", "Height (px)", 600, MIN_SIZE, MAX_SIZE, "Frame height in pixels"),
+    ("width", "Width (px)", 1280, MIN_SIZE, MAX_SIZE, "Frame width in pixels"),
+    ("height", "Height (px)", 800, MIN_SIZE, MAX_SIZE, "Frame height in pixels"),
 )
 
 

@@ -226,3 +226,19 @@ def test_recording_error_shows_one_message_and_writes_nothing(qtbot, tmp_path, m
                                      width=64, height=48)
     assert not ok and len(messages) == 1 and ".gif or .mp4" in messages[0]
     assert lab.steps == 0 and list(tmp_path.iterdir()) == []
+
+
+def test_record_the_real_lab(qtbot, tmp_path):
+    from core.config import ExperimentConfig
+    from gui.lab.lab_view import LabView
+
+    lab = LabView()
+    qtbot.addWidget(lab)
+    lab.set_config(ExperimentConfig(depth=3, width=8, n_samples=200, batch_size=32, seed=1))
+    path = tmp_path / "lab.gif"
+    count = record_lab_animation(lab, path, steps=30, frames=3, fps=5, width=480, height=300)
+    assert count == 3 and lab.trainer.step_count == 30
+    frames = iio.imread(path, index=None)
+    assert frames.shape == (3, 300, 480, 3)
+    assert all(len(np.unique(frame.reshape(-1, 3), axis=0)) > 20 for frame in frames)
+    assert np.any(frames[0] != frames[-1])      # training moved the plots

@@ -194,3 +194,26 @@ def test_unsaved_changes_prompt_can_cancel_an_open(app_parts, tmp_path, monkeypa
     monkeypatch.setattr(session.QMessageBox, "question",
                         lambda *args: session.QMessageBox.StandardButton.Discard)
     assert controller.open_recent(str(other)) and lab.config().depth == 2
+
+
+def test_real_lab_session_round_trip_and_gui_rerun(qtbot, tmp_path, messages):
+    from gui.app import create_main_window
+    from gui.lab.lab_view import LabView
+
+    window, lab = create_main_window(), LabView()
+    qtbot.addWidget(window)
+    qtbot.addWidget(lab)
+    controller = install_session_menu(window, lab)
+    lab.set_config(SMALL)
+    assert controller.modified and window.isWindowModified()
+    path = tmp_path / "lab.actiscope.json"
+    assert controller.save_to(path) and not window.isWindowModified()
+    lab.set_config(ExperimentConfig(depth=2, width=4))
+    assert controller.open_path(path) and lab.config() == SMALL
+    assert not window.isWindowModified() and messages == []
+    lab.advance(25)
+    reference = Trainer(ExperimentConfig.load(path))
+    reference.run(25)
+    expected, got = history_arrays(reference), history_arrays(lab.trainer)
+    for name in expected:
+        np.testing.assert_array_equal(got[name], expected[name], err_msg=name)
