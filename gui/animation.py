@@ -24,6 +24,7 @@ ANIMATION_SUFFIXES = (".gif", ".mp4")
 MAX_GIF_FPS = 50          # browsers and viewers slow frames shorter than 20 ms down to 100 ms
 MAX_MP4_FPS = 120
 MIN_SIZE, MAX_SIZE = 16, 4096
+ADVANCE_CHUNK = 250       # most steps trained between two cancel checks while recording
 
 
 class AnimationError(ValueError):
@@ -137,7 +138,14 @@ def record_lab_animation(lab_view: RecordableLab, path: str | os.PathLike[str], 
 
     def captures() -> Iterator[QImage]:
         for index in range(frames):
-            lab_view.advance((index + 1) * steps // frames - index * steps // frames)
+            remaining = (index + 1) * steps // frames - index * steps // frames
+            # Long gaps between frames train in chunks so a cancel is noticed within one chunk.
+            while remaining > ADVANCE_CHUNK:
+                lab_view.advance(ADVANCE_CHUNK)
+                remaining -= ADVANCE_CHUNK
+                if cancelled is not None and cancelled():
+                    raise AnimationCancelled("Recording cancelled.")
+            lab_view.advance(remaining)
             yield lab_view.render_image(width, height)
 
     was_running = lab_view.is_running()

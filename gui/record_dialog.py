@@ -123,9 +123,13 @@ def run_recording(parent: QWidget | None, lab_view: RecordableLab, path: Path, s
         # Keep the UI (and the Cancel button) alive between frames.
         QApplication.processEvents()
 
+    def was_cancelled() -> bool:
+        QApplication.processEvents()  # also called between training chunks of a long frame
+        return progress.wasCanceled()
+
     try:
         record_lab_animation(lab_view, path, steps, frames, fps, width, height,
-                             progress=on_frame, cancelled=progress.wasCanceled)
+                             progress=on_frame, cancelled=was_cancelled)
     except AnimationCancelled:
         return False
     except (ValueError, OSError) as exc:

@@ -178,6 +178,21 @@ def test_record_lab_cancel_stops_training_and_leaves_nothing(qapp, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_record_lab_cancel_inside_a_long_frame(qapp, tmp_path):
+    lab = FakeLab()
+    checks = []
+
+    def cancel_on_third_check() -> bool:
+        checks.append(lab.steps)
+        return len(checks) == 3
+
+    with pytest.raises(AnimationCancelled):
+        record_lab_animation(lab, tmp_path / "lab.gif", steps=2000, frames=2, fps=5, width=64,
+                             height=48, cancelled=cancel_on_third_check)
+    assert checks == [0, 250, 500] and lab.steps == 500   # stopped mid-frame, not after 1000
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_record_lab_rejects_bad_sizes_before_training(qapp, tmp_path):
     lab = FakeLab()
     with pytest.raises(AnimationError, match="width"):
