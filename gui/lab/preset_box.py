@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from core.presets import available_presets, get_preset
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+
+from core.presets import available_presets, get_preset
 
 CHOOSE_TEXT = "Load a preset experiment…"
 

@@ -103,3 +103,17 @@ def test_render_writes_a_colourful_png(tmp_path):
     assert (image.width(), image.height()) == (1200, 800)
     colours = {image.pixel(x, y) for x in range(0, 1200, 7) for y in range(0, 800, 7)}
     assert len(colours) > 100
+
+
+def test_render_animate_writes_a_gif_with_the_frames(tmp_path):
+    from PIL import Image
+
+    out, gif = tmp_path / "lab.png", tmp_path / "lab.gif"
+    result = _main("render", "--preset", "dying-relu", "--steps", "20", "--out", str(out),
+                   "--width", "640", "--height", "400", "--animate", str(gif), "--frames", "4",
+                   "--fps", "5", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with Image.open(gif) as animation:
+        assert animation.n_frames == 4
+        assert animation.size == (640, 400)
+    assert out.exists()
