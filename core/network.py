@@ -15,6 +15,13 @@ import numpy as np
 from core.activations import Activation, get_activation
 from core.initializers import check_initializer, init_bias, init_weight
 from core.losses import check_loss, loss_and_logit_grad, prepare_targets, probabilities
+from core.network_buffers import (
+    Workspace,
+    activate_into,
+    packed_parameters,
+    peak_abs_derivative,
+    split_views,
+)
 
 # Rows per chunk for forward-only passes over big sets, to bound memory.
 _CHUNK_ROWS = 4096
@@ -38,34 +45,9 @@ class BackwardResult:
     dead_mask: list[np.ndarray]  # per hidden layer bool (width,): f'(z) == 0 on every sample
     saturated_mask: list[np.ndarray]  # per hidden layer bool (width,): |f'| < thr, not dead
     max_abs_derivative: np.ndarray  # (sum of hidden widths,) max over the batch of |f'(z)|
-
-
-def _split(flat: np.ndarray, widths: Sequence[int]) -> list[np.ndarray]:
-    """Consecutive views of `flat` with the given lengths."""
-    return np.split(flat, np.cumsum(widths)[:-1]) if len(widths) else []
-
-
-class _Workspace:
-    """Preallocated buffers for one batch size, so a training step allocates almost nothing."""
-
-    def __init__(self, sizes: list[int], n: int, dtype: np.dtype, skip: list[bool]) -> None:
-        n_layers = len(sizes) - 1
-        self.n = n
-        self.z = [np.empty(0, dtype)] + [np.empty((n, s), dtype) for s in sizes[1:]]
-        self.grad_z = [np.empty(0, dtype)] + [np.empty((n, s), dtype) for s in sizes[1:]]
-        self.grad_a = [np.empty((n, s), dtype) for s in sizes[:-1]]
-        self.skip_out = [np.empty((n, sizes[i + 1]), dtype) if skip[i] else None
-                         for i in range(n_layers)]
-        self.scratch = {w: np.empty((n, w), dtype) for w in set(sizes)}
-        self.dW = [np.empty((sizes[i], sizes[i + 1]), dtype) for i in range(n_layers)]
-        self.db = _split(np.empty(sum(sizes[1:]), dtype), sizes[1:])
-        self.signal_norms = np.empty(n_layers)
-        self.unit_grad_flat = np.empty(sum(sizes), dtype)
-        self.unit_grad = _split(self.unit_grad_flat, sizes)
-        hidden = sizes[1:-1]
-        self.max_abs_df_flat = np.zeros(sum(hidden), dtype)
-        self.max_abs_df = _split(self.max_abs_df_flat, hidden)
-        self.hidden_widths = hidden
+    grad_norms: np.ndarray  # (n_weight_layers,) ‖dW_i‖_F
+    bias_grad_norm: float  # ‖(db_0, ..., db_L-1)‖ (finite iff every bias gradient is)
+    grad_flat: np.ndarray  # dW then db in one flat array (same layout as packed_parameters)
 
 
 class Network:
@@ -110,9 +92,28 @@ class Network:
         for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
             w = init_weight(init, fan_in, fan_out, generator, std=init_std)
             b = init_bias(init, fan_in, fan_out, generator, bias_init=bias_init)
-            self.weights.append(w.astype(self.dtype))
-            self.biases.append(b.astype(self.dtype))
-        self._workspace: _Workspace | None = None
+            self.weights.append(w)
+            self.biases.append(b)
+        # Parameters live in one flat buffer so an optimizer can update them all in one pass.
+        self._flat, weights, biases = packed_parameters(self.sizes, self.dtype)
+        for view, value in zip(weights + biases, self.weights + self.biases, strict=True):
+            view[...] = value
+        self.weights, self.biases = weights, biases
+        self._packed = (list(weights), list(biases))
+        self._workspace: Workspace | None = None
+
+    def packed_parameters(self) -> np.ndarray | None:
+        """All weights then all biases as one flat array whose views are `weights`/`biases`.
+
+        None once a caller has replaced an array in `weights` or `biases` (in-place edits keep
+        the packing), so the flat array never goes stale.
+        """
+        packed_w, packed_b = self._packed
+        if len(self.weights) == len(packed_w) and len(self.biases) == len(packed_b) and all(
+            a is b for a, b in zip(self.weights + self.biases, packed_w + packed_b, strict=True)
+        ):
+            return self._flat
+        return None
 
     # ----- forward -----------------------------------------------------------------------------
     def _input(self, X: np.ndarray) -> np.ndarray:
@@ -123,8 +124,11 @@ class Network:
 
     def _forward_chunks(self, X: np.ndarray, want_df: bool):
         """Yield (logits, per-hidden-layer f'(z) or None) for row chunks of X."""
+        rows = min(max(len(X), 1), _CHUNK_ROWS)
+        buffers = Workspace(self.sizes, rows, self.dtype, self.skip) if want_df else None
         for start in range(0, max(len(X), 1), _CHUNK_ROWS):
             a = X[start:start + _CHUNK_ROWS]
+            k = len(a)
             dfs = []
             for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
                 z = a @ w
@@ -133,8 +137,10 @@ class Network:
                     yield z, dfs
                     break
                 act = self.activations[i]
-                if want_df:
-                    h, d = act.f_df(z)
+                if buffers is not None:
+                    width = self.sizes[i + 1]
+                    h, d = activate_into(act, z, buffers.h[i + 1][:k], buffers.d[i + 1][:k],
+                                         buffers.mask[width][:k])
                     dfs.append(d)
                 else:
                     h = act.f(z)
@@ -159,8 +165,11 @@ class Network:
         result = [np.zeros(w, self.dtype) for w in self.sizes[1:-1]]
         with np.errstate(all="ignore"):
             for _, dfs in self._forward_chunks(X, True):
-                for acc, d in zip(result, dfs, strict=True):
-                    np.maximum(acc, np.abs(d).max(axis=0), out=acc)
+                for acc, d, act in zip(result, dfs, self.activations, strict=True):
+                    peak = np.empty_like(acc)
+                    ones = np.ones(len(d), self.dtype)
+                    peak_abs_derivative(act, d, ones, peak, np.empty_like(d))
+                    np.maximum(acc, peak, out=acc)
         return result
 
     def dead_units(self, X: np.ndarray) -> list[np.ndarray]:
@@ -177,12 +186,15 @@ class Network:
 
     # ----- backward ----------------------------------------------------------------------------
     def loss_and_gradients(
-        self, X: np.ndarray, y: np.ndarray
+        self, X: np.ndarray, y: np.ndarray, *, reuse_buffers: bool = False
     ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
-        """(mean loss, dW list shaped like weights, db list shaped like biases) for a batch."""
+        """(mean loss, dW list shaped like weights, db list shaped like biases) for a batch.
+
+        reuse_buffers: as in backward_stats (internal arrays, overwritten by the next call).
+        """
         X = self._input(X)
         targets = prepare_targets(self.loss, y, len(X), self.sizes[-1], self.dtype)
-        ws = _Workspace(self.sizes, len(X), self.dtype, self.skip)
+        ws = self._buffers(len(X), reuse_buffers)
         with np.errstate(all="ignore"):
             loss = self._pass(X, targets, ws, stats=False)
         return loss, ws.dW, ws.db
@@ -201,12 +213,7 @@ class Network:
         if n == 0:
             raise NetworkError("A backward pass needs at least one sample.")
         targets = prepare_targets(self.loss, y, n, self.sizes[-1], self.dtype)
-        if reuse_buffers:
-            ws = self._workspace
-            if ws is None or ws.n != n or ws.z[-1].dtype != self.dtype:
-                ws = self._workspace = _Workspace(self.sizes, n, self.dtype, self.skip)
-        else:
-            ws = _Workspace(self.sizes, n, self.dtype, self.skip)
+        ws = self._buffers(n, reuse_buffers)
         with np.errstate(all="ignore"):
             loss = self._pass(X, targets, ws, stats=True)
             flat = ws.max_abs_df_flat
@@ -215,12 +222,23 @@ class Network:
         return BackwardResult(
             loss=loss, logits=ws.z[-1], dW=ws.dW, db=ws.db,
             signal_norms=ws.signal_norms, unit_grad=ws.unit_grad,
-            dead_mask=_split(dead_flat, ws.hidden_widths),
-            saturated_mask=_split(saturated_flat, ws.hidden_widths),
-            max_abs_derivative=flat,
+            dead_mask=split_views(dead_flat, ws.hidden_widths),
+            saturated_mask=split_views(saturated_flat, ws.hidden_widths),
+            max_abs_derivative=flat, grad_norms=np.sqrt(ws.grad_sq),
+            bias_grad_norm=float(np.sqrt(np.vdot(ws.db_flat, ws.db_flat))),
+            grad_flat=ws.grad_flat,
         )
 
-    def _pass(self, X: np.ndarray, y: np.ndarray, ws: _Workspace, stats: bool) -> float:
+    def _buffers(self, n: int, reuse: bool) -> Workspace:
+        """The cached workspace for batch size n (made on first use), or a fresh one."""
+        ws = self._workspace
+        if not reuse or ws is None or ws.n != n:
+            ws = Workspace(self.sizes, n, self.dtype, self.skip)
+            if reuse:
+                self._workspace = ws
+        return ws
+
+    def _pass(self, X: np.ndarray, y: np.ndarray, ws: Workspace, stats: bool) -> float:
         """Forward and backward through the buffers of `ws`; returns the loss."""
         weights, biases, n_layers = self.weights, self.biases, self.n_weight_layers
         acts: list[np.ndarray] = [X]
@@ -230,23 +248,24 @@ class Network:
             z += biases[i]
             if i == n_layers - 1:
                 break
-            h, d = self.activations[i].f_df(z)
+            act = self.activations[i]
+            h, d = activate_into(act, z, ws.h[i + 1], ws.d[i + 1], ws.mask[z.shape[1]])
             if self.skip[i]:
                 h = np.add(h, acts[i], out=ws.skip_out[i])
             acts.append(h)
             dfs.append(d)
             if stats:
-                scratch = np.abs(d, out=ws.scratch[d.shape[1]])
-                np.maximum.reduce(scratch, axis=0, out=ws.max_abs_df[i])
+                peak_abs_derivative(act, d, ws.ones, ws.max_abs_df[i], ws.scratch[d.shape[1]])
         loss = loss_and_logit_grad(self.loss, ws.z[-1], y, ws.grad_z[-1])
         for i in range(n_layers - 1, -1, -1):
             g = ws.grad_z[i + 1]
             w = weights[i]
-            np.matmul(acts[i].T, g, out=ws.dW[i])
-            np.add.reduce(g, axis=0, out=ws.db[i])
+            dW = np.matmul(acts[i].T, g, out=ws.dW[i])
+            np.dot(ws.ones, g, out=ws.db[i])
             if stats:
+                ws.grad_sq[i] = np.vdot(dW, dW)
                 scratch = np.abs(g, out=ws.scratch[g.shape[1]])
-                np.add.reduce(scratch, axis=0, out=ws.unit_grad[i + 1])
+                np.dot(ws.ones, scratch, out=ws.unit_grad[i + 1])
             if i == 0 and not stats:
                 break
             grad_a = np.matmul(g, w.T, out=ws.grad_a[i])
@@ -258,7 +277,7 @@ class Network:
                 np.multiply(grad_a, dfs[i], out=ws.grad_z[i])
         if stats:
             scratch = np.abs(ws.grad_a[0], out=ws.scratch[self.sizes[0]])
-            np.add.reduce(scratch, axis=0, out=ws.unit_grad[0])
+            np.dot(ws.ones, scratch, out=ws.unit_grad[0])
             ws.unit_grad_flat *= 1.0 / len(X)
             np.sqrt(ws.signal_norms, out=ws.signal_norms)
         return loss

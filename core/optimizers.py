@@ -38,9 +38,11 @@ class Optimizer:
         return self._state
 
     def step(self, weights: list[np.ndarray], biases: list[np.ndarray],
-             dW: list[np.ndarray], db: list[np.ndarray]) -> np.ndarray:
+             dW: list[np.ndarray], db: list[np.ndarray],
+             grad_norms: np.ndarray | None = None) -> np.ndarray:
         """Update weights/biases in place; dW/db are used as scratch (overwritten).
 
+        grad_norms: ‖dW_i‖_F if already known (lets plain SGD skip a pass).
         Returns (n_weight_layers,) ‖ΔW_i‖_F (the weight change of this step).
         """
         self.steps += 1
@@ -50,11 +52,34 @@ class Optimizer:
             for w, g in zip(weights, dW, strict=True):
                 g += self.l2 * w
         deltas = self._deltas(params, grads)
-        norms = np.empty(len(weights))
-        for i, delta in enumerate(deltas[: len(weights)]):
-            norms[i] = math.sqrt(float(np.vdot(delta, delta)))
+        if self.name == "sgd" and not self.l2 and grad_norms is not None:
+            norms = self.lr * np.asarray(grad_norms, np.float64)
+        else:
+            norms = np.empty(len(weights))
+            for i, delta in enumerate(deltas[: len(weights)]):
+                norms[i] = math.sqrt(float(np.vdot(delta, delta)))
         for p, delta in zip(params, deltas, strict=True):
             p -= delta
+        return norms
+
+    def step_flat(self, params: np.ndarray, grads: np.ndarray, weight_sizes: list[int],
+                  grad_norms: np.ndarray | None = None) -> np.ndarray:
+        """Same update on packed parameters (all weights, then biases) in a few whole-array ops.
+
+        weight_sizes: element count of each weight matrix (they come first in the packing).
+        """
+        self.steps += 1
+        n_weights = sum(weight_sizes)
+        if self.l2:
+            grads[:n_weights] += self.l2 * params[:n_weights]
+        (delta,) = self._deltas([params], [grads])
+        if self.name == "sgd" and not self.l2 and grad_norms is not None:
+            norms = self.lr * np.asarray(grad_norms, np.float64)
+        else:
+            ends = np.cumsum(weight_sizes).tolist()
+            pieces = [delta[end - size:end] for size, end in zip(weight_sizes, ends, strict=True)]
+            norms = np.sqrt([float(np.vdot(piece, piece)) for piece in pieces])
+        params -= delta
         return norms
 
     def _deltas(self, params: list[np.ndarray], grads: list[np.ndarray]) -> list[np.ndarray]:

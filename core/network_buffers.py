@@ -1,0 +1,114 @@
+"""Preallocated buffers and in-place activation kernels for Network's hot loop.
+
+A training step reuses one Workspace, so it allocates (almost) nothing. ReLU, leaky ReLU and tanh
+are computed into those buffers directly (same values as their Activation.f_df, checked by tests);
+every other activation goes through Activation.f_df.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from core.activations import Activation
+
+# Activations whose derivative is never negative: max |f'| over a batch needs no abs() pass.
+_NONNEGATIVE_DERIVATIVE = {"relu", "tanh", "sigmoid", "softplus", "softsign", "hard_sigmoid",
+                           "binary_step"}
+
+
+def split_views(flat: np.ndarray, widths: Sequence[int]) -> list[np.ndarray]:
+    """Consecutive views of `flat` with the given lengths."""
+    ends = np.cumsum(widths).tolist()
+    return [flat[end - width:end] for width, end in zip(widths, ends, strict=True)]
+
+
+def derivative_is_nonnegative(act: Activation) -> bool:
+    """True when f'(x) >= 0 everywhere for this activation and its parameters."""
+    if act.name in ("leaky_relu", "elu"):
+        return act.params["alpha"] >= 0
+    if act.name == "linear":
+        return act.params["c"] >= 0
+    return act.name in _NONNEGATIVE_DERIVATIVE
+
+
+def has_inplace_kernel(act: Activation) -> bool:
+    """True when activate_into computes this activation in the given buffers."""
+    return act.name in ("relu", "leaky_relu", "tanh")
+
+
+def activate_into(act: Activation, z: np.ndarray, h: np.ndarray, d: np.ndarray,
+                  mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(f(z), f'(z)), written into h and d (and bool scratch `mask`) when a kernel exists."""
+    name = act.name
+    if name == "relu":
+        np.greater(z, 0, out=d)  # relu'(0) = 0, as torch
+        np.multiply(z, d, out=h)  # several times faster than np.maximum(z, 0)
+        return h, d
+    if name == "leaky_relu":
+        np.greater(z, 0, out=mask)
+        d.fill(act.params["alpha"])  # leaky'(0) = alpha, as torch
+        np.copyto(d, 1, where=mask)
+        np.multiply(z, d, out=h)
+        return h, d
+    if name == "tanh":
+        np.tanh(z, out=h)
+        np.multiply(h, h, out=d)
+        np.subtract(1, d, out=d)
+        return h, d
+    return act.f_df(z)
+
+
+def peak_abs_derivative(act: Activation, d: np.ndarray, ones: np.ndarray, out: np.ndarray,
+                        scratch: np.ndarray) -> None:
+    """Write max over rows of |d| (n, w) into out (w,); ones is (n,) of 1s, scratch like d."""
+    if act.name == "relu":
+        # d is 0 or 1: a column sum by BLAS is much faster than a max-reduction over rows.
+        np.dot(ones, d, out=out)
+        np.minimum(out, 1, out=out)
+        return
+    if not derivative_is_nonnegative(act):
+        d = np.abs(d, out=scratch)
+    np.maximum.reduce(d, axis=0, out=out)
+
+
+def packed_parameters(sizes: list[int], dtype: np.dtype
+                      ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """One flat buffer and its views: every weight matrix, then every bias vector."""
+    shapes = [(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    n_weights = sum(a * b for a, b in shapes)
+    flat = np.empty(n_weights + sum(sizes[1:]), dtype)
+    ends = np.cumsum([a * b for a, b in shapes]).tolist()
+    weights = [flat[end - a * b:end].reshape(a, b)
+               for (a, b), end in zip(shapes, ends, strict=True)]
+    return flat, weights, split_views(flat[n_weights:], sizes[1:])
+
+
+class Workspace:
+    """Every array one forward + backward pass over `n` rows needs, allocated once."""
+
+    def __init__(self, sizes: list[int], n: int, dtype: np.dtype, skip: list[bool]) -> None:
+        """Allocate for layer sizes `sizes`, batch size n; skip[i]: weight layer i is residual."""
+        n_layers = len(sizes) - 1
+        hidden = sizes[1:-1]
+        self.n = n
+        self.ones = np.ones(n, dtype)  # column sums as BLAS dot products
+        self.z = [np.empty(0, dtype)] + [np.empty((n, s), dtype) for s in sizes[1:]]
+        self.h = [np.empty(0, dtype)] + [np.empty((n, s), dtype) for s in hidden]
+        self.d = [np.empty(0, dtype)] + [np.empty((n, s), dtype) for s in hidden]
+        self.grad_z = [np.empty(0, dtype)] + [np.empty((n, s), dtype) for s in sizes[1:]]
+        self.grad_a = [np.empty((n, s), dtype) for s in sizes[:-1]]
+        self.skip_out = [np.empty((n, sizes[i + 1]), dtype) if skip[i] else None
+                         for i in range(n_layers)]
+        self.scratch = {w: np.empty((n, w), dtype) for w in set(sizes)}
+        self.mask = {w: np.empty((n, w), bool) for w in set(hidden)}
+        self.grad_flat, self.dW, self.db = packed_parameters(sizes, dtype)
+        self.db_flat = self.grad_flat[sum(w.size for w in self.dW):]
+        self.grad_sq = np.empty(n_layers)
+        self.signal_norms = np.empty(n_layers)
+        self.unit_grad_flat = np.empty(sum(sizes), dtype)
+        self.unit_grad = split_views(self.unit_grad_flat, sizes)
+        self.max_abs_df_flat = np.zeros(sum(hidden), dtype)
+        self.max_abs_df = split_views(self.max_abs_df_flat, hidden)
+        self.hidden_widths = hidden
