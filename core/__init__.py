@@ -1,1 +1,3 @@
 """Actiscope's compute core: pure numpy, never imports Qt."""
+
+__version__ = "0.1.0"

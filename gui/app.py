@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import sys
 
 import pyqtgraph as pg
+from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from core import __version__
 from gui.main_window import MainWindow
 from gui.resources import resource_path
 from gui.settings import APPLICATION, ORGANIZATION
 
-try:
-    APP_VERSION = importlib.metadata.version("actiscope")
-except importlib.metadata.PackageNotFoundError:  # source tree or frozen bundle
-    APP_VERSION = "0.1.0"
+APP_VERSION = __version__
+
+
+# Qt chatter that is not a problem for the user (the offscreen platform cannot resize windows).
+_IGNORED_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
+
+
+def _qt_message_handler(kind: QtMsgType, _context, message: str) -> None:
+    """Print Qt's warnings on stderr as Qt would, minus known harmless noise."""
+    if not any(message.startswith(ignored) for ignored in _IGNORED_QT_MESSAGES):
+        print(message, file=sys.stderr)
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication (reused if one exists): names, icon, Fusion style, antialiased plots."""
     app = QApplication.instance()
     if app is None:
+        qInstallMessageHandler(_qt_message_handler)
         app = QApplication(argv if argv is not None else sys.argv)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
@@ -36,8 +45,10 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 def create_main_window() -> MainWindow:
     """The main window with every tab; a new tab is one `window.add_tab(...)` line here."""
     from gui.explorer.explorer_view import ExplorerView
+    from gui.lab.lab_view import LabView
     window = MainWindow()
     window.add_tab(ExplorerView())
+    window.add_tab(LabView())
     return window
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from gui.commands.export_curves import ensure_qt_platform
 
 WINDOW_SIZE = (1400, 900)
+SMOKE_STEPS = 12
 
 
 def _slug(text: str) -> str:
@@ -55,6 +56,8 @@ def run_smoke(args: argparse.Namespace) -> int:
         export_widget_png(window, out_dir / "window.png")))]
     for index, tab in enumerate(window.tab_widgets()):
         window.tabs.setCurrentIndex(index)
+        if hasattr(tab, "advance"):  # a training tab: run a few steps so every plot has data
+            tab.advance(SMOKE_STEPS)
         app.processEvents()
         targets = tab.export_targets()
         results.append(_run_check(f"{tab.tab_title} tab", lambda t=targets: (
