@@ -16,15 +16,17 @@ from core.activations import Activation, get_activation
 from core.initializers import check_initializer, init_bias, init_weight
 from core.losses import check_loss, loss_and_logit_grad, prepare_targets, probabilities
 from core.network_buffers import (
+    ForwardBuffers,
     Workspace,
     activate_into,
+    has_inplace_kernel,
     packed_parameters,
     peak_abs_derivative,
     split_views,
 )
 
 # Rows per chunk for forward-only passes over big sets, to bound memory.
-_CHUNK_ROWS = 4096
+_CHUNK_ROWS = 1024
 DTYPES = ("float64", "float32")
 
 
@@ -101,6 +103,7 @@ class Network:
         self.weights, self.biases = weights, biases
         self._packed = (list(weights), list(biases))
         self._workspace: Workspace | None = None
+        self._forward_cache: ForwardBuffers | None = None
 
     def packed_parameters(self) -> np.ndarray | None:
         """All weights then all biases as one flat array whose views are `weights`/`biases`.
@@ -122,35 +125,49 @@ class Network:
             raise NetworkError(f"Input must be shaped (n, {self.sizes[0]}), got {X.shape}.")
         return X.astype(self.dtype, copy=False)
 
-    def _forward_chunks(self, X: np.ndarray, want_df: bool):
-        """Yield (logits, per-hidden-layer f'(z) or None) for row chunks of X."""
-        rows = min(max(len(X), 1), _CHUNK_ROWS)
-        buffers = Workspace(self.sizes, rows, self.dtype, self.skip) if want_df else None
-        for start in range(0, max(len(X), 1), _CHUNK_ROWS):
-            a = X[start:start + _CHUNK_ROWS]
-            k = len(a)
-            dfs = []
-            for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-                z = a @ w
-                z += b
-                if i == self.n_weight_layers - 1:
-                    yield z, dfs
-                    break
-                act = self.activations[i]
-                if buffers is not None:
-                    width = self.sizes[i + 1]
-                    h, d = activate_into(act, z, buffers.h[i + 1][:k], buffers.d[i + 1][:k],
-                                         buffers.mask[width][:k])
-                    dfs.append(d)
-                else:
-                    h = act.f(z)
-                a = h + a if self.skip[i] else h
+    def _forward_rows(self, a: np.ndarray, bufs: ForwardBuffers,
+                      peaks: list[np.ndarray] | None) -> np.ndarray:
+        """Logits of the rows `a` (a view into bufs); folds max |f'(z)| into `peaks` if given."""
+        k = len(a)
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            width = w.shape[1]
+            z = np.matmul(a, w, out=bufs.z[width][:k])
+            z += b
+            if i == self.n_weight_layers - 1:
+                return z
+            act = self.activations[i]
+            h_buf = bufs.h[width][i % 2][:k]  # alternate so h never overwrites its own input
+            if peaks is None and not has_inplace_kernel(act):
+                h = act.f(z)
+            else:
+                h, d = activate_into(act, z, h_buf, bufs.d[width][:k], bufs.mask[width][:k])
+                if peaks is not None:
+                    peak = bufs.peak[:width]
+                    peak_abs_derivative(act, d, bufs.ones[:k], peak, bufs.scratch[width][:k])
+                    np.maximum(peaks[i], peak, out=peaks[i])
+            if self.skip[i]:
+                h = np.add(h, a, out=h_buf)
+            a = h
+        raise AssertionError("unreachable: the loop returns at the output layer")
+
+    def _forward_buffers(self, n: int) -> ForwardBuffers:
+        """Cached buffers for forward passes in chunks of up to _CHUNK_ROWS rows."""
+        rows = max(1, min(n, _CHUNK_ROWS))
+        bufs = self._forward_cache
+        if bufs is None or bufs.rows < rows:
+            bufs = self._forward_cache = ForwardBuffers(self.sizes, rows, self.dtype)
+        return bufs
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Logits (n, sizes[-1]) for inputs X (n, sizes[0])."""
         X = self._input(X)
+        logits = np.empty((len(X), self.sizes[-1]), self.dtype)
+        bufs = self._forward_buffers(len(X))
         with np.errstate(all="ignore"):
-            return np.concatenate([z for z, _ in self._forward_chunks(X, False)])[: len(X)]
+            for start in range(0, len(X), bufs.rows):
+                stop = start + bufs.rows
+                logits[start:stop] = self._forward_rows(X[start:stop], bufs, None)
+        return logits
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Probabilities (bce: (n,) P(class 1), ce: (n, k)) or values (mse: (n, k))."""
@@ -163,13 +180,10 @@ class Network:
         if len(X) == 0:
             raise NetworkError("Dead and saturated units need at least one sample.")
         result = [np.zeros(w, self.dtype) for w in self.sizes[1:-1]]
+        bufs = self._forward_buffers(len(X))
         with np.errstate(all="ignore"):
-            for _, dfs in self._forward_chunks(X, True):
-                for acc, d, act in zip(result, dfs, self.activations, strict=True):
-                    peak = np.empty_like(acc)
-                    ones = np.ones(len(d), self.dtype)
-                    peak_abs_derivative(act, d, ones, peak, np.empty_like(d))
-                    np.maximum(acc, peak, out=acc)
+            for start in range(0, len(X), bufs.rows):
+                self._forward_rows(X[start:start + bufs.rows], bufs, result)
         return result
 
     def dead_units(self, X: np.ndarray) -> list[np.ndarray]:

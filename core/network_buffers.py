@@ -112,3 +112,19 @@ class Workspace:
         self.max_abs_df_flat = np.zeros(sum(hidden), dtype)
         self.max_abs_df = split_views(self.max_abs_df_flat, hidden)
         self.hidden_widths = hidden
+
+
+class ForwardBuffers:
+    """Buffers for forward-only passes over chunks of up to `rows` rows (one set per width)."""
+
+    def __init__(self, sizes: list[int], rows: int, dtype: np.dtype) -> None:
+        """Allocate z per width, two alternating h per hidden width, f' and scratch."""
+        hidden = set(sizes[1:-1])
+        self.rows = rows
+        self.ones = np.ones(rows, dtype)
+        self.z = {w: np.empty((rows, w), dtype) for w in set(sizes[1:])}
+        self.h = {w: (np.empty((rows, w), dtype), np.empty((rows, w), dtype)) for w in hidden}
+        self.d = {w: np.empty((rows, w), dtype) for w in hidden}
+        self.scratch = {w: np.empty((rows, w), dtype) for w in hidden}
+        self.mask = {w: np.empty((rows, w), bool) for w in hidden}
+        self.peak = np.empty(max(hidden, default=0), dtype)

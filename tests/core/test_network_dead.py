@@ -75,3 +75,19 @@ def test_dead_fraction_on_a_big_set_is_chunked_and_exact():
         expected.append(float((z <= 0).all(axis=0).mean()))
         a = np.maximum(z, 0)
     assert fractions == expected
+
+
+@pytest.mark.parametrize("name,params", [("relu", {}), ("leaky_relu", {"alpha": 0.2}),
+                                         ("tanh", {})])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_inplace_kernels_equal_the_activation_module(name, params, dtype):
+    from core.activations import get_activation
+    from core.network_buffers import activate_into
+
+    act = get_activation(name, **params)
+    z = np.concatenate([np.random.default_rng(0).normal(scale=3, size=200), [0.0, -0.0, 50.0]])
+    z = z.astype(dtype).reshape(-1, 1)
+    h, d = activate_into(act, z, np.empty_like(z), np.empty_like(z), np.empty(z.shape, bool))
+    f, df = act.f_df(z)
+    np.testing.assert_array_equal(h, f)
+    np.testing.assert_array_equal(d, df)
