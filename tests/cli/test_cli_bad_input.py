@@ -135,7 +135,12 @@ def _stderr_lines(text: str) -> list[str]:
             if line.strip() and "propagateSizeHints" not in line]
 
 
-@pytest.mark.parametrize("argv", list(BAD_CASES.values()), ids=list(BAD_CASES))
+_KNOWN = {"run-config-huge-int": "R6: OverflowError escapes main() as a traceback"}
+
+
+@pytest.mark.parametrize("argv", [
+    pytest.param(argv, id=name, marks=[pytest.mark.xfail(strict=True, reason=_KNOWN[name])]
+                 if name in _KNOWN else []) for name, argv in BAD_CASES.items()])
 def test_bad_input_in_process(workdir, capfd, argv):
     before = _files(workdir)
     try:
@@ -187,6 +192,7 @@ def test_run_with_unicode_and_spaces_in_paths(tmp_path):
     assert sorted(os.listdir(folder)) == sorted([session.name, out.name])
 
 
+@pytest.mark.xfail(strict=True, reason="R7: temp name overflows NAME_MAX")
 def test_run_to_long_but_legal_file_name(tmp_path):
     out = "r" * 246 + ".csv"
     result = _run(["run", "--preset", PRESET, "--steps", "3", "--out", out], tmp_path)

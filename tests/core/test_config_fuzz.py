@@ -165,18 +165,25 @@ def test_fuzz_covered_both_outcomes():
     assert RESULTS["valid_stepped"] >= 100 and RESULTS["config_error"] >= 100
 
 
+_R6 = pytest.mark.xfail(strict=True, reason="R6: OverflowError for ints beyond float range")
+
+
 @pytest.mark.parametrize("field", [name for name, spec in FIELD_SPECS.items()
                                    if spec.kind in ("int", "float")])
-@pytest.mark.parametrize("value", [HUGE_INT, -HUGE_INT, 2**64, float("nan"), float("inf")],
-                         ids=["1e400", "-1e400", "2**64", "nan", "inf"])
+@pytest.mark.parametrize("value", [pytest.param(HUGE_INT, marks=_R6, id="1e400"),
+                                   pytest.param(-HUGE_INT, marks=_R6, id="-1e400"),
+                                   pytest.param(2**64, id="2**64"),
+                                   pytest.param(float("nan"), id="nan"),
+                                   pytest.param(float("inf"), id="inf")])
 def test_extreme_numbers_in_every_numeric_field(field, value):
     with pytest.raises(ConfigError) as info:
         ExperimentConfig.from_partial({field: value})
     _assert_clean(info.value)
 
 
-@pytest.mark.parametrize("value", [HUGE_INT, float("nan"), float("inf")],
-                         ids=["1e400", "nan", "inf"])
+@pytest.mark.parametrize("value", [pytest.param(HUGE_INT, marks=_R6, id="1e400"),
+                                   pytest.param(float("nan"), id="nan"),
+                                   pytest.param(float("inf"), id="inf")])
 def test_extreme_activation_parameter(value):
     with pytest.raises(ConfigError) as info:
         ExperimentConfig.from_partial({"activation": "leaky_relu",

@@ -84,17 +84,21 @@ def test_divergence_is_caught_in_its_step_and_weights_stay(dtype, lr, std, activ
                 assert trainer.step().diverged
 
 
-@pytest.mark.parametrize("dtype, lr, std, activation", GRID)
-def test_steps_not_flagged_diverged_hold_only_finite_statistics(dtype, lr, std, activation):
+@pytest.mark.xfail(strict=True, reason="R8: unflagged inf norms (reliability findings)")
+def test_steps_not_flagged_diverged_hold_only_finite_statistics():
     # The GUI draws unflagged steps as they are; inf there is an unmarked hole in a log plot.
-    trainer = Trainer(_config(dtype, lr, std, activation))
-    problems = [(stats.step, _non_finite_fields(stats))
-                for _, stats in _run_strict(trainer, 40)
-                if not stats.diverged and _non_finite_fields(stats)]
-    assert not problems, f"unflagged non-finite statistics (step, fields): {problems[:3]}"
+    problems = []
+    for dtype, lr, std, activation in GRID:
+        trainer = Trainer(_config(dtype, lr, std, activation))
+        problems += [((dtype, lr, std, activation), stats.step, _non_finite_fields(stats))
+                     for _, stats in _run_strict(trainer, 40)
+                     if not stats.diverged and _non_finite_fields(stats)]
+    assert not problems, (f"{len(problems)} unflagged steps with non-finite statistics, e.g. "
+                          f"{problems[:3]}")
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype", [
+    pytest.param("float64", marks=pytest.mark.xfail(strict=True, reason="R8")), "float32"])
 def test_history_is_finite_or_marked(dtype):
     trainer = Trainer(_config(dtype, 1e2, 1e2, "relu"))
     flagged = [stats.step for _, stats in _run_strict(trainer, 40) if stats.diverged]
