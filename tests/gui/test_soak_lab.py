@@ -59,7 +59,8 @@ def test_twenty_thousand_lab_frames(qtbot):
             # Classification nets at lr 1e6 just die (finite); regression blows up.
             lab.set_config(SMALL.replace(dataset="sine", lr=1e6, init="normal", init_std=1e3))
         lab.controller.advance(1)      # one training step, visible views refreshed once
-        lab.repaint()                  # the frame is painted synchronously, offscreen
+        lab.plots.repaint()            # the frame is painted synchronously, offscreen
+        lab.run_bar.repaint()          # (the settings panel does not change per frame)
         if lab.trainer.diverged:
             diverged_seen = True
             assert lab.banner.isVisible() and "diverged" in lab.banner.text()
@@ -85,3 +86,96 @@ def test_twenty_thousand_lab_frames(qtbot):
           f"({1000 * seconds / FRAMES:.2f} ms/frame), RSS {rss_after_warmup:.0f} -> "
           f"{rss_end:.0f} MB")
     assert math.isfinite(growth) and growth < 80, f"RSS grew {growth:.0f} MB over the soak"
+
+
+class _PlotInputSpy:
+    """Records every non-finite float array handed to pyqtgraph's data-setting methods."""
+
+    METHODS = (("PlotDataItem", "setData"), ("PlotCurveItem", "setData"),
+               ("ScatterPlotItem", "setData"), ("ImageItem", "setImage"),
+               ("BarGraphItem", "setOpts"), ("ErrorBarItem", "setData"))
+
+    def __init__(self, monkeypatch) -> None:
+        import sys
+
+        import pyqtgraph as pg
+
+        self.bad: list[str] = []
+        for cls_name, method in self.METHODS:
+            cls = getattr(pg, cls_name)
+            original = getattr(cls, method)
+
+            def spy(item, *args, _original=original, _name=f"{cls_name}.{method}", **kwargs):
+                caller = sys._getframe(1).f_code.co_filename
+                if "pyqtgraph" not in caller:          # what the app passes, not internals
+                    for value in (*args, *kwargs.values()):
+                        if _is_non_finite_array(value):
+                            where = sys._getframe(1)
+                            self.bad.append(f"{_name} from {Path(where.f_code.co_filename).name}"
+                                            f":{where.f_lineno}")
+                return _original(item, *args, **kwargs)
+
+            monkeypatch.setattr(cls, method, spy)
+
+
+def _is_non_finite_array(value) -> bool:
+    """A float array (or list of floats) containing inf or nan."""
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, float) for v in value):
+        value = np.asarray(value)
+    return (isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.size > 0
+            and not np.isfinite(value).all())
+
+
+def _lab(qtbot, config: ExperimentConfig) -> LabView:
+    """A shown LabView with `config`."""
+    lab = LabView()
+    qtbot.addWidget(lab)
+    lab.resize(900, 560)
+    lab.show()
+    qtbot.waitExposed(lab)
+    lab.set_config(config)
+    return lab
+
+
+@pytest.mark.parametrize("config", [
+    SMALL.replace(dataset="sine", lr=1e6, init="normal", init_std=1e3),
+    SMALL.replace(lr=100.0, init="normal", init_std=1.0, activation="linear", depth=4,
+                  width=16, dataset="spirals"),       # unflagged inf norms (finding R8)
+], ids=["diverging", "overflowing-norms"])
+def test_views_never_pass_non_finite_values_to_pyqtgraph(qtbot, monkeypatch, config):
+    spy = _PlotInputSpy(monkeypatch)
+    lab = _lab(qtbot, config)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(12):
+            lab.advance(1)
+            lab.repaint()
+        lab.render_image(480, 320)
+        for view in lab.views:
+            for target in view.export_targets():
+                if target.csv is not None:
+                    target.csv()
+    assert lab.trainer.step_count >= 3
+    assert not spy.bad, f"non-finite data reached pyqtgraph: {sorted(set(spy.bad))}"
+
+
+def test_depth_200_sigmoid_underflow_draws_without_warnings(qtbot, monkeypatch):
+    import warnings
+
+    spy = _PlotInputSpy(monkeypatch)
+    config = ExperimentConfig(depth=200, width=4, activation="sigmoid", init="normal",
+                              init_std=0.02, n_samples=64, batch_size=32, dataset="moons")
+    lab = _lab(qtbot, config)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            lab.advance(1)
+            lab.repaint()
+        image = lab.render_image(480, 320)
+    grad = lab.trainer.last.grad_norms
+    assert (grad == 0).any(), "the scenario must produce exact-zero gradients"
+    assert not spy.bad, f"non-finite data reached pyqtgraph: {sorted(set(spy.bad))}"
+    colours = {image.pixel(x, y) for x in range(0, 480, 11) for y in range(0, 320, 11)}
+    assert len(colours) > 8
