@@ -46,9 +46,24 @@ def create_main_window() -> MainWindow:
     """The main window with every tab; a new tab is one `window.add_tab(...)` line here."""
     from gui.explorer.explorer_view import ExplorerView
     from gui.lab.lab_view import LabView
+    from gui.record_dialog import record_animation_action
+    from gui.session_menu import install_session_menu
+
     window = MainWindow()
     window.add_tab(ExplorerView())
-    window.add_tab(LabView())
+    lab = LabView()
+    window.add_tab(lab)
+    sessions = install_session_menu(window, lab)
+    # Only an opened/saved session file can have unsaved changes worth a question; the untitled
+    # Lab config is remembered in the settings anyway.
+    window.close_guards.append(lambda: sessions.path is None or sessions.maybe_save())
+    record = record_animation_action(window, lab)  # one action in two menus: one shortcut
+    window.file_menu().insertAction(window.quit_action, record)
+    window.file_menu().insertSeparator(window.quit_action)
+    lab_menu = window.tab_menu(lab)
+    if lab_menu is not None:
+        lab_menu.addSeparator()
+        lab_menu.addAction(record)
     return window
 
 

@@ -16,6 +16,7 @@ settings all follow from the protocol.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -42,7 +43,9 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self.resize(*DEFAULT_SIZE)
-        self._tab_menus: list[QMenu] = []
+        self._tab_menus: dict[int, QMenu] = {}   # id(tab widget) -> its menu
+        # Callables asked before closing (e.g. "save the session?"); any False keeps it open.
+        self.close_guards: list[Callable[[], bool]] = []
         self._saved_tab = 0
         self._build_menus()
         self.statusBar().showMessage("Tick activations on the left; right-click a plot to "
@@ -114,10 +117,14 @@ class MainWindow(QMainWindow):
             menu = QMenu(widget.tab_title.replace("&", ""), self)
             menu.addActions(actions)
             self.menuBar().insertMenu(self._help_menu.menuAction(), menu)
-            self._tab_menus.append(menu)
+            self._tab_menus[id(widget)] = menu
         widget.restore_settings(app_settings())
         if index == self._saved_tab:
             self.tabs.setCurrentIndex(index)
+
+    def tab_menu(self, widget: QWidget) -> QMenu | None:
+        """The menu add_tab made from `widget.menu_actions()` (None if it had no actions)."""
+        return self._tab_menus.get(id(widget))
 
     def tab_widgets(self) -> list[QWidget]:
         """The tab widgets, in tab order."""
@@ -219,7 +226,10 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802  (Qt override)
-        """Save settings, then let every tab stop its work."""
+        """Ask the close guards, save settings, then let every tab stop its work."""
+        if not all(guard() for guard in self.close_guards):
+            event.ignore()
+            return
         self.save_settings()
         for widget in self.tab_widgets():
             widget.shutdown()
