@@ -1,25 +1,36 @@
-"""TrainingController: steps trainers in lockstep, k steps per frame, off the paint path.
+"""TrainingController: steps trainers in lockstep on a worker thread, one batch per frame.
 
-A single-shot QTimer is re-armed after each frame (train k steps, emit sigFrame so the views
-redraw once), so frames never pile up and input events are handled between two frames. k adapts
-so one frame's training stays within a time budget (about 30 ms); at least one step always runs.
+Handshake: the worker trains a batch of k steps (k adapts so a batch takes about 30 ms, at least
+one step) and reports back through a queued signal; the GUI thread then applies queued requests
+(call_when_idle), emits sigFrame so the views redraw once, and only then hands the worker the next
+batch. So the trainers are never read by the GUI while the worker mutates them, and the GUI thread
+stays free (events, animations, tooltips) while a step computes, however slow the step is.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-FRAME_MS = 16            # target frame period: ~60 redraws per second when steps are cheap
-TRAIN_BUDGET_S = 0.030   # training time per frame; leaves room for redraw within 50 ms latency
-LATENCY_S = 0.045        # training + redraw should stay under this so events wait < 50 ms
+from gui.lab.step_worker import StepJob, StepWorker
+
+TRAIN_BUDGET_S = 0.030   # training per batch: about 30 ms, so the views redraw ~25+ times/s
+PAUSE_WAIT_S = 0.040     # pause waits this long for the step in flight (keeps latency < 50 ms)
+JOIN_TIMEOUT_S = 10.0    # shutdown: longest wait for the step in flight (a huge net's step)
 _RATE_WINDOW_S = 1.0     # steps/s is averaged over this much wall time
 
 
+class _DoneBridge(QObject):
+    """Carries the worker's "job done" to the GUI thread (emitted from the worker thread)."""
+
+    sigJobDone = Signal(int)
+
+
 class TrainingController(QObject):
-    """Drive `trainers` (objects with step(), step_count, diverged, last) from a frame timer."""
+    """Drive `trainers` (objects with step(), step_count, diverged, last) from a worker thread."""
 
     sigFrame = Signal(object)           # the first trainer's newest StepStats after a frame
     sigDiverged = Signal(int, object)   # index of the trainer that diverged, its StepStats
@@ -29,15 +40,22 @@ class TrainingController(QObject):
         super().__init__(parent)
         self._trainers: list = []
         self._running = False
+        self._closed = False
         self._requested_k = 0           # 0 = automatic
         self._step_seconds = 0.0        # exponential average of one lockstep step (all trainers)
-        self._redraw_seconds = 0.0      # exponential average of the sigFrame handlers' time
         self._last_k = 0
         self._rate_marks: deque[tuple[float, int]] = deque()
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._on_frame)
+        self._job: StepJob | None = None        # in flight, or done but not yet collected
+        self._next_job_id = 0
+        self._pending: list[Callable[[], object]] = []
+        self._bridge = _DoneBridge(self)
+        self._bridge.sigJobDone.connect(self._on_job_done, Qt.ConnectionType.QueuedConnection)
+        self._worker = StepWorker(self._bridge.sigJobDone.emit)
+        worker = self._worker     # not self: the lambda must not keep the controller alive
+        self.destroyed.connect(lambda *_: worker.request_stop())
+        self._submit_timer = QTimer(self)       # next batch from the event loop, never re-entrant
+        self._submit_timer.setSingleShot(True)
+        self._submit_timer.timeout.connect(self._submit)
 
     # -- configuration ---------------------------------------------------------------------
     @property
@@ -46,10 +64,14 @@ class TrainingController(QObject):
         return list(self._trainers)
 
     def set_trainers(self, trainers: list) -> None:
-        """Replace the trainers (after a reset/rebuild); keeps the running state."""
+        """Replace the trainers (reset/rebuild): waits for the step in flight; keeps running."""
+        self.wait_idle()
         self._trainers = list(trainers)
         self._rate_marks.clear()
         self._step_seconds = 0.0
+        if self._running:
+            self._mark_rate()
+            self._submit_timer.start(0)
 
     def set_steps_per_frame(self, k: int) -> None:
         """Requested steps per frame; 0 = as many as fit the time budget (always capped by it)."""
@@ -75,25 +97,30 @@ class TrainingController(QObject):
 
     # -- run state ---------------------------------------------------------------------------
     def is_running(self) -> bool:
-        """True while the frame timer drives training."""
+        """True while the worker trains batch after batch."""
         return self._running
 
+    def is_worker_busy(self) -> bool:
+        """True while a batch is in flight on the worker (the trainers must not be touched)."""
+        return self._job is not None and not self._job.done
+
     def play(self) -> None:
-        """Start (or keep) running; no-op when a trainer has diverged or there is none."""
-        if self._running or not self._trainers or self._any_diverged():
+        """Start (or keep) running; no-op when a trainer has diverged, there is none or after
+        shutdown()."""
+        if self._running or self._closed or not self._trainers or self._any_diverged():
             return
-        self._running = True
+        self._set_running(True)
         self._rate_marks.clear()
-        self._timer.start(0)
-        self.sigRunningChanged.emit(True)
+        self._mark_rate()
+        self._submit_timer.start(0)
 
     def pause(self) -> None:
-        """Stop after the current frame (the timer is not re-armed)."""
+        """Stop after the step in flight; waits for it briefly (a slow step reports on its own)."""
         if not self._running:
             return
-        self._running = False
-        self._timer.stop()
-        self.sigRunningChanged.emit(False)
+        self._set_running(False)
+        self._submit_timer.stop()
+        self._finish_job(PAUSE_WAIT_S)
 
     def step_once(self) -> None:
         """Run exactly one lockstep step and redraw (only while paused)."""
@@ -102,6 +129,7 @@ class TrainingController(QObject):
 
     def advance(self, n_steps: int) -> None:
         """Run `n_steps` lockstep steps synchronously (stops at divergence), then redraw once."""
+        self.wait_idle()
         if not self._trainers or self._any_diverged():
             return
         for _ in range(max(0, int(n_steps))):
@@ -109,12 +137,52 @@ class TrainingController(QObject):
                 break
         self._emit_frame()
 
+    def wait_idle(self) -> None:
+        """Block until the worker no longer touches the trainers (stops its batch after the
+        current step) and apply queued requests; returns at once when nothing is in flight."""
+        self._finish_job(None)
+
+    def call_when_idle(self, function: Callable[[], object]) -> None:
+        """Run `function` on this (GUI) thread now if no batch is in flight, else right after
+        the current step, before the next frame is drawn (requests keep their order)."""
+        if self._job is None:
+            function()
+            return
+        self._pending.append(function)
+        self._job.cancel = True
+
+    def shutdown(self) -> None:
+        """Stop training for good and join the worker thread (waits for the step in flight)."""
+        self._closed = True
+        self._submit_timer.stop()
+        if self._running:
+            self._set_running(False)
+        self._worker.stop(JOIN_TIMEOUT_S)
+        if self._job is not None and self._job.done:
+            self._job = None
+        self._pending.clear()
+
     # -- the frame loop ----------------------------------------------------------------------
+    def _set_running(self, running: bool) -> None:
+        self._running = running
+        self.sigRunningChanged.emit(running)
+
     def _any_diverged(self) -> bool:
         return any(trainer.diverged for trainer in self._trainers)
 
+    def _mark_rate(self) -> None:
+        now = time.perf_counter()
+        self._rate_marks.append((now, self._trainers[0].step_count if self._trainers else 0))
+        while len(self._rate_marks) > 2 and now - self._rate_marks[0][0] > _RATE_WINDOW_S:
+            self._rate_marks.popleft()
+
+    def _record_step_time(self, seconds: float) -> None:
+        self._step_seconds = (
+            seconds if self._step_seconds == 0.0 else 0.8 * self._step_seconds + 0.2 * seconds
+        )
+
     def _step_all(self) -> bool:
-        """One step of every trainer; returns True (and pauses) if one diverged."""
+        """One synchronous step of every trainer; returns True (and pauses) if one diverged."""
         start = time.perf_counter()
         for index, trainer in enumerate(self._trainers):
             stats = trainer.step()
@@ -122,40 +190,56 @@ class TrainingController(QObject):
                 self.pause()
                 self.sigDiverged.emit(index, stats)
                 return True
-        elapsed = time.perf_counter() - start
-        self._step_seconds = (
-            elapsed if self._step_seconds == 0.0 else 0.8 * self._step_seconds + 0.2 * elapsed
-        )
+        self._record_step_time(time.perf_counter() - start)
         return False
 
-    def _frame_budget(self) -> float:
-        """Training time allowed this frame: 30 ms, less if redrawing is slow (min 5 ms)."""
-        return max(0.005, min(TRAIN_BUDGET_S, LATENCY_S - self._redraw_seconds))
-
-    def _on_frame(self) -> None:
-        if not self._running:
+    def _submit(self) -> None:
+        """Hand the next batch to the worker (from the event loop, while running)."""
+        if not self._running or self._job is not None or not self._trainers:
             return
-        frame_start = time.perf_counter()
-        budget = self._frame_budget()
-        limit = self._requested_k or 1_000_000
-        done = 0
-        while done < limit:
-            diverged = self._step_all()
-            done += 1
-            elapsed = time.perf_counter() - frame_start
-            if diverged or elapsed + self._step_seconds > budget:
-                break
-        self._last_k = done
-        now = time.perf_counter()
-        self._rate_marks.append((now, self._trainers[0].step_count if self._trainers else 0))
-        while len(self._rate_marks) > 2 and now - self._rate_marks[0][0] > _RATE_WINDOW_S:
-            self._rate_marks.popleft()
-        self._emit_frame()
-        redraw = time.perf_counter() - now
-        self._redraw_seconds = 0.8 * self._redraw_seconds + 0.2 * redraw
-        if self._running:
-            spent_ms = (time.perf_counter() - frame_start) * 1000.0
-            self._timer.start(max(1, int(FRAME_MS - spent_ms)))
+        self._next_job_id += 1
+        self._job = StepJob(self._next_job_id, list(self._trainers),
+                            limit=self._requested_k or 1_000_000, budget_s=TRAIN_BUDGET_S,
+                            step_estimate_s=self._step_seconds)
+        self._worker.submit(self._job)
+
+    def _on_job_done(self, job_id: int) -> None:
+        """The worker's queued report; a job already collected by wait_idle() is ignored."""
+        if self._job is not None and self._job.job_id == job_id and self._job.done:
+            self._collect()
+
+    def _finish_job(self, timeout: float | None) -> None:
+        """Cancel the batch in flight, wait up to `timeout` s for it, collect it if it ended."""
+        job = self._job
+        if job is not None and self._worker.wait_done(job, timeout):
+            self._collect()
+
+    def _collect(self) -> None:
+        """The worker is done with the trainers: account, run queued requests, draw the frame."""
+        job, self._job = self._job, None
+        if job.error is not None:
+            if self._running:
+                self._set_running(False)
+            raise job.error
+        for seconds in job.step_seconds:
+            self._record_step_time(seconds)
+        self._last_k = job.steps + (job.diverged is not None)
+        self._mark_rate()
+        if job.diverged is not None:
+            if self._running:
+                self._set_running(False)
+            self.sigDiverged.emit(*job.diverged)
+        try:
+            pending, self._pending = self._pending, []
+            for function in pending:
+                function()
+            same_trainers = len(job.trainers) == len(self._trainers) and all(
+                a is b for a, b in zip(job.trainers, self._trainers, strict=True))
+            if same_trainers and self._last_k:
+                self._emit_frame()
+        finally:
+            if self._running:
+                self._submit_timer.start(0)
 
     def _emit_frame(self) -> None:
         if self._trainers:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 import gui.lab.views as lab_views
-from core.config import ExperimentConfig
+from core.config import LIVE_FIELDS, ExperimentConfig
 from core.trainer import Trainer
 from gui.export import ExportTarget
 from gui.lab.banner import DivergenceBanner
@@ -128,9 +128,11 @@ class LabView(QWidget):
         self.presets.sigPresetChosen.connect(self._on_preset_chosen)
         self.compare.sigVariationChanged.connect(self.reset)
         for view, dock in zip(self.views, self.plots.docks(), strict=True):
-            # A view brought to front (tab switch) redraws at once, even while paused.
+            # A view brought to front (tab switch) redraws at once, even while paused (once the
+            # worker is between two steps: the GUI never reads a trainer mid-step).
             dock.visibilityChanged.connect(
-                lambda visible, view=view: visible and view.refresh(self._trainer))
+                lambda visible, view=view: visible and self.controller.call_when_idle(
+                    lambda: view.refresh(self._trainer)))
 
     # -- configuration ---------------------------------------------------------------------------
     def config(self) -> ExperimentConfig:
@@ -152,11 +154,10 @@ class LabView(QWidget):
 
     def _on_config_edited(self, config: ExperimentConfig, field: str) -> None:
         old = self._trainer.config
-        if self._trainer.apply_live_changes(config):
-            trainer_b = self.compare.trainer_b
+        if old.changed_fields(config) <= LIVE_FIELDS:
             self.compare.set_config_a(config)
-            if self.is_comparing() and trainer_b is not None:
-                trainer_b.apply_live_changes(self.compare.config_b())
+            # Applied between two steps of the training worker (at once while paused).
+            self.controller.call_when_idle(lambda: self._apply_live_changes(config))
         else:
             try:
                 self._rebuild(config)
@@ -165,6 +166,12 @@ class LabView(QWidget):
                 return
             self.compare.set_config_a(config)
         self.sigConfigChanged.emit(config)
+
+    def _apply_live_changes(self, config: ExperimentConfig) -> None:
+        self._trainer.apply_live_changes(config)
+        trainer_b = self.compare.trainer_b
+        if self.is_comparing() and trainer_b is not None:
+            trainer_b.apply_live_changes(self.compare.config_b())
 
     def _on_preset_chosen(self, config: ExperimentConfig) -> None:
         try:
@@ -207,6 +214,7 @@ class LabView(QWidget):
 
     def reset(self) -> None:
         """Rebuild the network from the current config (same data); step 0; banner hidden."""
+        self.controller.wait_idle()
         self._trainer.reset()
         self._install_trainers()
 
@@ -229,6 +237,7 @@ class LabView(QWidget):
 
     def _on_compare_toggled(self, on: bool) -> None:
         self._pages.setCurrentWidget(self.compare if on else self.plots)
+        self.controller.wait_idle()
         self._trainer.reset()
         self._install_trainers()
 
@@ -272,6 +281,7 @@ class LabView(QWidget):
         """The plots area (or the compare page) rendered at width×height, offscreen-safe."""
         page = self._pages.currentWidget()
         old_size = page.size()
+        self.controller.wait_idle()
         page.resize(QSize(width, height))
         QApplication.sendPostedEvents()
         self._refresh_views(force=True)
@@ -301,5 +311,5 @@ class LabView(QWidget):
         restore_lab_settings(self, settings)
 
     def shutdown(self) -> None:
-        """Stop the frame timer (the window is closing)."""
-        self.controller.pause()
+        """Stop training and join its worker thread (the window is closing)."""
+        self.controller.shutdown()
