@@ -137,7 +137,6 @@ def test_close_requested_during_a_synchronous_export(qtbot, window, tmp_path, _i
     assert _settings_saved(_isolated_settings) and not excepthook_calls
 
 
-@pytest.mark.xfail(strict=True, reason="R11: recording resumes play() after shutdown")
 @pytest.mark.parametrize("how", ["cancel button", "escape key"])
 def test_cancel_recording_then_close(qtbot, window, tmp_path, _isolated_settings,
                                      excepthook_calls, how):
