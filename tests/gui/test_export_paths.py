@@ -304,3 +304,34 @@ def test_plain_grab_of_a_plot_widget(tmp_path, call):
     assert "clean exit" in result.stdout
     written = [p for p in os.listdir(tmp_path)]
     assert written == ["plot." + call.split("'")[1].split(".")[1]]
+
+
+def test_every_app_plot_exports_after_divergence(qtbot, tmp_path):
+    # Diverged statistics hold inf/nan: every plot of the app must still export all three formats.
+    from core.config import ExperimentConfig
+    from gui.app import create_main_window
+    from gui.lab.lab_view import LabView
+
+    window = create_main_window()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    lab = next(w for w in window.tab_widgets() if isinstance(w, LabView))
+    lab.set_config(ExperimentConfig(depth=3, width=6, n_samples=120, batch_size=16,
+                                    dataset="sine", lr=1e6, init="normal", init_std=1e3))
+    lab.advance(10)
+    assert lab.trainer.diverged
+    targets = window.export_targets()
+    assert len(targets) >= 7
+    for index, target in enumerate(targets):
+        for fmt in FORMATS:
+            path = tmp_path / f"{index} {target.title} ✓.{fmt}"
+            _export(target, path, fmt)
+            if fmt == "svg":
+                assert svg_renders(path), target.title
+            elif fmt == "png":
+                assert not QImage(str(path)).isNull(), target.title
+            else:
+                header = path.read_text(encoding="utf-8").splitlines()[0]
+                assert header and "nan" not in header.lower(), target.title
+    assert len(os.listdir(tmp_path)) == 3 * len(targets)
