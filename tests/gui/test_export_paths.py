@@ -325,7 +325,7 @@ def test_every_app_plot_exports_after_divergence(qtbot, tmp_path):
     assert len(targets) >= 7
     for index, target in enumerate(targets):
         for fmt in FORMATS:
-            path = tmp_path / f"{index} {target.title} ✓.{fmt}"
+            path = tmp_path / f"{index} {target.title.replace('/', '-')} ✓.{fmt}"
             _export(target, path, fmt)
             if fmt == "svg":
                 assert svg_renders(path), target.title
@@ -335,3 +335,31 @@ def test_every_app_plot_exports_after_divergence(qtbot, tmp_path):
                 header = path.read_text(encoding="utf-8").splitlines()[0]
                 assert header and "nan" not in header.lower(), target.title
     assert len(os.listdir(tmp_path)) == 3 * len(targets)
+
+
+@pytest.mark.xfail(strict=True, reason="R15: default export name keeps '/' from the title")
+def test_export_dialog_default_file_name_works_for_every_plot(qtbot, tmp_path, monkeypatch):
+    # The user opens Export…, keeps the proposed file name and presses Save.
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from gui.app import create_main_window
+    from gui.export import ExportDialog
+    from gui.settings import app_settings
+
+    window = create_main_window()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    settings = app_settings()
+    settings.setValue("export/last_folder", str(tmp_path))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda parent, caption, proposed, filters: (proposed, "")))
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        staticmethod(lambda parent, title, text, *a: warnings.append(text)))
+    targets = window.export_targets()
+    for index in range(len(targets)):
+        dialog = ExportDialog(targets, parent=window, current=index)
+        qtbot.addWidget(dialog)
+        dialog.choose_file_and_export()
+    assert not warnings, warnings
