@@ -46,7 +46,7 @@ def menu_titles(window: MainWindow) -> list[str]:
 def test_create_main_window_has_title_icon_and_explorer(qtbot):
     window = create_main_window()
     qtbot.addWidget(window)
-    assert window.windowTitle() == "Actiscope"
+    assert window.windowTitle().endswith("Actiscope")  # "Untitled[*] — Actiscope" with sessions
     assert not window.windowIcon().isNull()
     assert isinstance(window.tab_widgets()[0], ExplorerView)
     assert menu_titles(window)[:2] == ["File", "View"] and menu_titles(window)[-1] == "Help"
