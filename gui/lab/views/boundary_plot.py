@@ -14,8 +14,17 @@ from core.boundary import decision_grid
 from gui.lab.views import theme
 from gui.lab.views.safe_values import finite_or
 
-GRID_N = 90
+MAX_GRID_N, MIN_GRID_N = 90, 12
+MAC_BUDGET = 3e8           # weight multiply-adds per boundary evaluation (a few ms of GEMM)
+MAX_LIVE_WEIGHTS = 1.5e7   # above this even a 12×12 grid is too slow to evaluate live
 MIN_INTERVAL_S = 0.25      # recompute the boundary at most this often (not every frame)
+COST_SHARE = 8             # ...and wait 8× its compute time, so it takes ≤ ~1/9 of the time
+
+
+def grid_size(n_weights: int) -> int:
+    """Points per side of the boundary grid: fine for small nets, coarser for big ones."""
+    n = int(np.sqrt(MAC_BUDGET / max(n_weights, 1)))
+    return int(np.clip(n, MIN_GRID_N, MAX_GRID_N))
 CLASS_COLORS = ["#4cc9f0", "#f72585", "#ffd166", "#06d6a0", "#b388eb", "#ff8c42", "#8ecae6",
                 "#e9edc9"]
 BACKGROUND_DIM = 0.42      # the boundary image is dimmed so the points stand out
@@ -58,6 +67,9 @@ class BoundaryPlot:
         self._clock = clock
         self._computed_at = -np.inf
         self._computed_step = -1
+        self._interval = MIN_INTERVAL_S
+        self.grid_n = MAX_GRID_N
+        self.live = True
         self.bounds = (-2.0, 2.0, -2.0, 2.0)
         self.xs = self.ys = np.zeros(0)
         self.values = np.zeros((0, 0))
@@ -83,6 +95,15 @@ class BoundaryPlot:
             palette = [QBrush(class_color(k)) for k in range(max(ds.n_classes, 2))]
             brushes = [palette[int(k) % len(palette)] for k in np.asarray(ds.y_train).ravel()]
         self.scatter.setData(x=X[:, 0], y=X[:, 1], brush=brushes)
+        sizes = trainer.network.sizes
+        n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        self.grid_n = grid_size(n_weights)
+        self.live = n_weights <= MAX_LIVE_WEIGHTS
+        self._interval = MIN_INTERVAL_S
+        self.image.clear()
+        if not self.live:
+            self.plot.setTitle(f"Training points (boundary not drawn live: {n_weights / 1e6:.0f} M "
+                               "weights)", color=theme.FOREGROUND, size="9pt")
         x0, x1, y0, y1 = self.bounds
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self._computed_at = -np.inf
@@ -92,11 +113,13 @@ class BoundaryPlot:
         """Recompute the boundary if the weights changed and the last one is old enough;
         returns whether it did."""
         now = self._clock()
-        if trainer.step_count == self._computed_step and not force:
+        if not self.live or (trainer.step_count == self._computed_step and not force):
             return False
-        if not force and now - self._computed_at < MIN_INTERVAL_S:
+        if not force and now - self._computed_at < self._interval:
             return False
-        self.xs, self.ys, values = decision_grid(trainer.network, n=GRID_N, bounds=self.bounds)
+        self.xs, self.ys, values = decision_grid(trainer.network, n=self.grid_n,
+                                                 bounds=self.bounds)
+        self._interval = max(MIN_INTERVAL_S, COST_SHARE * (self._clock() - now))
         self.values = finite_or(values, 0.5 if self.task == "binary" else 0.0)
         self.image.setImage(boundary_rgb(self.values, self.task, self.n_classes), autoLevels=False,
                             levels=(0, 255))
@@ -111,7 +134,7 @@ class BoundaryPlot:
         return True
 
     def csv(self) -> tuple[list[str], np.ndarray]:
-        """One row per grid cell: x1, x2, the value the cell's colour shows."""
+        """One row per grid cell: x1, x2, the value the cell's colour shows (none if not drawn)."""
         gx, gy = np.meshgrid(self.xs, self.ys)
         label = {"binary": "P(class 1)", "multiclass": "predicted class index"}.get(
             self.task, "prediction")

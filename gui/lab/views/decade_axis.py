@@ -28,7 +28,7 @@ class DecadeAxis(pg.AxisItem):
         low, high = math.ceil(minVal), math.floor(maxVal)
         if not ticks and high >= low:
             ticks = [(1.0, [float(v) for v in range(low, high + 1)])]
-        if maxVal - minVal < 6:
+        if maxVal - minVal < 2.5:
             minor = [v + np.log10(k) for v in range(math.floor(minVal), math.ceil(maxVal))
                      for k in range(2, 10)]
             ticks.append((None, [m for m in minor if minVal < m < maxVal]))

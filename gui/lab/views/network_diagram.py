@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from gui.export import ExportTarget
 from gui.lab.views import theme
-from gui.lab.views.diagram_model import MAX_DOTS_PER_COLUMN, DiagramModel
+from gui.lab.views.diagram_model import DiagramModel, dots_per_column
 from gui.lab.views.pulse import BackwardPulse
 from gui.lab.views.safe_values import describe_value
 from gui.lab.views.saturation_probe import SaturationProbe
@@ -72,6 +72,7 @@ class NetworkDiagramView(QWidget):
         self.probe = SaturationProbe()
         self.pulse = BackwardPulse()
         self._drawn_step = -1
+        self._pen_index: np.ndarray | None = None
         self._dead_definition = ""
         self._layer_names: list[str] = []
         self._timer = QTimer(self)
@@ -82,7 +83,7 @@ class NetworkDiagramView(QWidget):
     def reset_view(self, trainer) -> None:
         """Lay out the columns for trainer.network.sizes (once per architecture)."""
         net = trainer.network
-        self.model = DiagramModel(net.sizes, MAX_DOTS_PER_COLUMN)
+        self.model = DiagramModel(net.sizes, dots_per_column(len(net.sizes)))
         self.probe.reset(trainer)
         self.pulse.reset(self.model.n_columns)
         names = [f"hidden {i + 1} ({a.name})" for i, a in enumerate(net.activations)]
@@ -90,6 +91,7 @@ class NetworkDiagramView(QWidget):
         m = self.model
         self.scatter.setData(x=m.x, y=m.y, data=np.arange(m.n_dots), size=_dot_size(m.n_columns),
                              brush=self._brushes[0], pen=self._plain_pen)
+        self._pen_index = None
         segments = m.edge_segments(MAX_EDGE_SEGMENTS)
         if segments is None:
             self.edges.setData([], [])
@@ -120,7 +122,9 @@ class NetworkDiagramView(QWidget):
             self._recolor()
             self.pulse.new_step(self.model.column_strength())
             self.plot.setTitle(f"{self.title} — step {stats.step}", color=theme.FOREGROUND)
-            self.legend_label.setText(self._legend_html(trainer))
+            legend = self._legend_html(trainer)
+            if legend != self.legend_label.text:
+                self.legend_label.setText(legend)
             if self.isVisible() and not self._timer.isActive():
                 self._timer.start()
         self._draw_pulse()
@@ -138,7 +142,10 @@ class NetworkDiagramView(QWidget):
         pen_index = np.zeros(m.n_dots, np.int64)
         pen_index[m.is_dead] = 1
         pen_index[m.is_saturated] = 2
-        self.scatter.setPen(self._pen_table[pen_index], update=False)
+        # dead/saturated states change only every few steps: skip the costly per-spot pen update
+        if self._pen_index is None or not np.array_equal(pen_index, self._pen_index):
+            self.scatter.setPen(self._pen_table[pen_index], update=False)
+            self._pen_index = pen_index
         self.scatter.setBrush(self._brush_table[brush_index], update=True)
         self.colorbar.setLevels(values=m.color_levels())
 
@@ -189,7 +196,7 @@ class NetworkDiagramView(QWidget):
                      else "saturated: none in this batch")
         aggregated = ""
         if self.model.dots_per_column.max() < max(self.model.sizes):
-            aggregated = (f"; a dot = a group of units (layers wider than {MAX_DOTS_PER_COLUMN}):"
+            aggregated = (f"; a dot = a group of units (layers wider than {self.model.max_dots}):"
                           " mean |grad|, dead if ≥ half are")
         zeros = int(self.model.grad_underflow.sum())
         zero_note = f"; {zeros} dots exactly 0 (underflow), drawn at the floor" if zeros else ""
