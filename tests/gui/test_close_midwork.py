@@ -271,3 +271,45 @@ def test_settings_config_with_huge_integer(qtbot, _isolated_settings, excepthook
     window = create_main_window()
     qtbot.addWidget(window)
     assert _lab_of(window).config().depth == ExperimentConfig().depth
+
+
+_REAL_APP_CLOSE = """
+import sys, time
+from PySide6.QtCore import QTimer
+from core.config import ExperimentConfig
+from gui.app import create_app, create_main_window
+from gui.lab.lab_view import LabView
+
+app = create_app(["actiscope"])
+window = create_main_window()
+lab = next(w for w in window.tab_widgets() if isinstance(w, LabView))
+window.tabs.setCurrentWidget(lab)
+lab.set_config(ExperimentConfig(depth=40, width=256, n_samples=4000, batch_size=512))
+window.show()
+lab.play()
+QTimer.singleShot(1500, window.close)          # the user closes the window mid-training
+QTimer.singleShot(30000, lambda: (print("HANG"), app.exit(3)))
+start = time.perf_counter()
+code = app.exec()
+print("steps", lab.trainer.step_count, "exec", code, f"{time.perf_counter() - start:.1f}s")
+sys.exit(code)
+"""
+
+
+def test_real_app_exits_cleanly_when_closed_mid_training(tmp_path):
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    settings = tmp_path / "settings.ini"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(root),
+               ACTISCOPE_SETTINGS=str(settings))
+    result = subprocess.run([sys.executable, "-c", _REAL_APP_CLOSE], capture_output=True,
+                            text=True, env=env, timeout=60, cwd=tmp_path)
+    noise = [line for line in result.stderr.splitlines()
+             if line.strip() and "propagateSizeHints" not in line]
+    assert result.returncode == 0, (result.stdout, result.stderr[-800:])
+    assert "HANG" not in result.stdout
+    assert not noise, noise
+    steps = int(result.stdout.split("steps ")[1].split()[0])
+    assert steps > 0, result.stdout
+    assert _settings_saved(settings)
