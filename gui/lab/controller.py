@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from gui.lab.step_worker import StepJob, StepWorker
 
 TRAIN_BUDGET_S = 0.030   # training per batch: about 30 ms, so the views redraw ~25+ times/s
+MAX_BUDGET_S = 0.250     # ... longer while the GUI needs longer per frame, but >= 4 frames/s
 PAUSE_WAIT_S = 0.040     # pause waits this long for the step in flight (keeps latency < 50 ms)
 JOIN_TIMEOUT_S = 10.0    # shutdown: longest wait for the step in flight (a huge net's step)
 _RATE_WINDOW_S = 1.0     # steps/s is averaged over this much wall time
@@ -43,6 +44,7 @@ class TrainingController(QObject):
         self._closed = False
         self._requested_k = 0           # 0 = automatic
         self._step_seconds = 0.0        # exponential average of one lockstep step (all trainers)
+        self._budget_s = TRAIN_BUDGET_S # grows while the worker waits for slow redraws
         self._last_k = 0
         self._rate_marks: deque[tuple[float, int]] = deque()
         self._job: StepJob | None = None        # in flight, or done but not yet collected
@@ -181,6 +183,16 @@ class TrainingController(QObject):
             seconds if self._step_seconds == 0.0 else 0.8 * self._step_seconds + 0.2 * seconds
         )
 
+    def _adapt_budget(self, job: StepJob) -> None:
+        """Batch about as long as the GUI's frame (so the worker trains while Qt paints); the
+        time the finished job waited for the GUI says how much longer that frame was."""
+        if job.cancel or not job.steps:
+            return
+        waited = time.perf_counter() - job.finished_at
+        target = 0.9 * (job.finished_at - job.started_at) + waited
+        self._budget_s = min(MAX_BUDGET_S, max(TRAIN_BUDGET_S,
+                                               0.7 * self._budget_s + 0.3 * target))
+
     def _step_all(self) -> bool:
         """One synchronous step of every trainer; returns True (and pauses) if one diverged."""
         start = time.perf_counter()
@@ -199,7 +211,7 @@ class TrainingController(QObject):
             return
         self._next_job_id += 1
         self._job = StepJob(self._next_job_id, list(self._trainers),
-                            limit=self._requested_k or 1_000_000, budget_s=TRAIN_BUDGET_S,
+                            limit=self._requested_k or 1_000_000, budget_s=self._budget_s,
                             step_estimate_s=self._step_seconds)
         self._worker.submit(self._job)
 
@@ -207,6 +219,10 @@ class TrainingController(QObject):
         """The worker's queued report; a job already collected by wait_idle() is ignored."""
         if self._job is not None and self._job.job_id == job_id and self._job.done:
             self._collect()
+            # The views have read the trainers; Qt paints them (from the views' own copies)
+            # while the worker already trains the next batch.
+            self._submit_timer.stop()
+            self._submit()
 
     def _finish_job(self, timeout: float | None) -> None:
         """Cancel the batch in flight, wait up to `timeout` s for it, collect it if it ended."""
@@ -223,8 +239,11 @@ class TrainingController(QObject):
             raise job.error
         for seconds in job.step_seconds:
             self._record_step_time(seconds)
-        self._last_k = job.steps + (job.diverged is not None)
-        self._mark_rate()
+        self._adapt_budget(job)
+        steps = job.steps + (job.diverged is not None)
+        if steps:
+            self._last_k = steps
+            self._mark_rate()
         if job.diverged is not None:
             if self._running:
                 self._set_running(False)
@@ -235,7 +254,7 @@ class TrainingController(QObject):
                 function()
             same_trainers = len(job.trainers) == len(self._trainers) and all(
                 a is b for a, b in zip(job.trainers, self._trainers, strict=True))
-            if same_trainers and self._last_k:
+            if same_trainers and steps:
                 self._emit_frame()
         finally:
             if self._running:

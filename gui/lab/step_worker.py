@@ -32,10 +32,12 @@ class StepJob:
     step_seconds: list[float] = field(default_factory=list)   # duration of each completed step
     diverged: tuple[int, object] | None = None   # (trainer index, its StepStats) if one diverged
     error: BaseException | None = None           # an exception raised by a trainer's step()
+    started_at: float = 0.0          # perf_counter() when the worker began / finished the job
+    finished_at: float = 0.0
 
     def run(self) -> None:
         """Train (on the calling thread) until the limit, the budget, a cancel or a divergence."""
-        start = time.perf_counter()
+        start = self.started_at = time.perf_counter()
         estimate = self.step_estimate_s
         try:
             while self.steps < self.limit and not self.cancel:
@@ -111,6 +113,7 @@ class StepWorker:
                 if job is None:
                     return
             job.run()
+            job.finished_at = time.perf_counter()
             with self._condition:
                 job.done = True
                 self._job = None
