@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -19,6 +18,8 @@ from typing import Any, BinaryIO, Protocol
 import numpy as np
 from PIL import GifImagePlugin, Image
 from PySide6.QtGui import QImage
+
+from gui.export.atomic import make_temp_beside
 
 ANIMATION_SUFFIXES = (".gif", ".mp4")
 MAX_GIF_FPS = 50          # browsers and viewers slow frames shorter than 20 ms down to 100 ms
@@ -93,11 +94,9 @@ def write_animation(frames: Iterable[QImage], path: str | os.PathLike[str], fps:
     target = check_animation_path(path, fps)
     suffix = target.suffix.lower()
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{suffix}",
-                                             dir=target.parent if str(target.parent) else ".")
+        handle, temp_path = make_temp_beside(target, suffix)
     except OSError as exc:
         raise AnimationError(f"Cannot write to '{target.parent}': {exc.strerror}.") from exc
-    temp_path = Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as stream:
             encode = _encode_gif if suffix == ".gif" else _encode_mp4

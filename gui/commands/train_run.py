@@ -6,13 +6,12 @@ import argparse
 import csv
 import os
 import sys
-import tempfile
 from pathlib import Path
 
-from core.presets import available_presets, get_preset
-
 from core.config import ExperimentConfig
+from core.presets import available_presets, get_preset
 from core.trainer import StepStats, Trainer
+from gui.export.atomic import make_temp_beside
 
 MAX_STEPS = 10_000_000
 
@@ -79,7 +78,7 @@ def csv_row(stats: StepStats) -> list[str]:
 
 def write_csv_atomic(path: Path, header: list[str], rows: list[list[str]]) -> None:
     """Write to a temp file in the same folder, then os.replace; never leaves a partial file."""
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    fd, temp = make_temp_beside(path)
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
@@ -87,7 +86,7 @@ def write_csv_atomic(path: Path, header: list[str], rows: list[list[str]]) -> No
             writer.writerows(rows)
         os.replace(temp, path)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
 
 

@@ -24,6 +24,30 @@ def _current_umask() -> int:
 
 _FILE_MODE = 0o666 & ~_current_umask()
 
+TEMP_PREFIX = ".actiscope-"
+_MAX_TEMP_SUFFIX = 12
+
+
+def make_temp_beside(path: str | os.PathLike, suffix: str = ".tmp") -> tuple[int, Path]:
+    """Create an empty temp file in the folder of `path`; return (open fd, its path).
+
+    The name is ".actiscope-XXXXXXXX<suffix>", bounded whatever the target's name, so every
+    legal target name works (a name built from the target overflows NAME_MAX near 255 bytes).
+    The file gets the usual umask permissions (mkstemp makes it 0600). Raises OSError.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if len(suffix) > _MAX_TEMP_SUFFIX:
+        suffix = ".tmp"
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=folder)
+    try:
+        os.chmod(name, _FILE_MODE)
+    except OSError:
+        os.close(fd)
+        os.unlink(name)
+        raise
+    return fd, Path(name)
+
 
 def check_export_path(path: str | os.PathLike, suffixes: tuple[str, ...] = EXPORT_SUFFIXES) -> Path:
     """Validate the extension and the folder of `path` without creating anything."""
@@ -47,16 +71,13 @@ def atomic_output(path: str | os.PathLike,
     """Yield a temp path in the target folder; on success it replaces `path`, on failure it goes."""
     path = check_export_path(path, suffixes)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix,
-                                        dir=path.parent)
+        fd, tmp = make_temp_beside(path, path.suffix)
     except OSError as exc:
         raise ExportError(f"Cannot write to the folder {path.parent}: "
                           f"{exc.strerror or exc}.") from exc
     os.close(fd)
-    tmp = Path(tmp_name)
     try:
         yield tmp
-        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     except ExportError:
         tmp.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (not imported by `import pyqtgraph`, FACTS.md)
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QRegion
+from PySide6.QtGui import QColor, QImage, QPaintDevice, QPainter, QRegion
 from PySide6.QtWidgets import QGraphicsWidget, QWidget
 
 from gui.export.atomic import ExportError, atomic_output
@@ -63,6 +63,25 @@ def render_plot_image(item: object, width: int | None = None, height: int | None
     return image
 
 
+def paint_widget(widget: QWidget, device: QPaintDevice, flags: QWidget.RenderFlag,
+                 failure: str) -> None:
+    """Paint `widget` and its children onto `device`; any failure -> ExportError(failure).
+
+    QWidget.render is called unbound: pyqtgraph's GraphicsView (every PlotWidget) overrides
+    render() with QGraphicsView's signature. The painter is always ended, else Qt crashes when
+    the device is destroyed while "being painted".
+    """
+    painter = QPainter()
+    if not painter.begin(device):
+        raise ExportError(f"{failure}.")
+    try:
+        QWidget.render(widget, painter, QPoint(0, 0), QRegion(), flags)
+    except Exception as exc:  # noqa: BLE001  a Qt/binding error becomes the user's one sentence
+        raise ExportError(f"{failure}: {exc.__class__.__name__}.") from exc
+    finally:
+        painter.end()
+
+
 def render_widget_image(widget: QWidget, width: int | None = None, height: int | None = None,
                         transparent: bool = False) -> QImage:
     """Render a plain widget (and its children) to a QImage, scaled to width/height if given."""
@@ -78,9 +97,7 @@ def render_widget_image(widget: QWidget, width: int | None = None, height: int |
     flags = QWidget.RenderFlag.DrawChildren
     if not transparent:
         flags |= QWidget.RenderFlag.DrawWindowBackground
-    painter = QPainter(image)
-    widget.render(painter, QPoint(0, 0), QRegion(), flags)
-    painter.end()
+    paint_widget(widget, image, flags, "The window could not be rendered to an image")
     image.setDevicePixelRatio(1.0)
     if width is not None or height is not None:
         mode = (Qt.AspectRatioMode.IgnoreAspectRatio if width and height

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (not imported by `import pyqtgraph`, FACTS.md)
-from PySide6.QtCore import QPoint, QRectF, QSize
-from PySide6.QtGui import QPainter, QRegion
+from PySide6.QtCore import QRectF, QSize
+from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator, QSvgRenderer
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QWidget
 
 from gui.export.atomic import ExportError, atomic_output
+from gui.export.image import paint_widget
 from gui.export.target import ExportTarget
 
 
@@ -46,13 +47,15 @@ def _write_with_qt(target: ExportTarget, path: Path) -> None:
     generator.setSize(size)
     generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
     generator.setTitle(target.title)
-    painter = QPainter(generator)
+    if scene is None:
+        paint_widget(target.widget, generator, QWidget.RenderFlag.DrawChildren,
+                     f"The SVG for '{target.title}' could not be drawn")
+        return
+    painter = QPainter()
+    if not painter.begin(generator):
+        raise ExportError(f"The SVG for '{target.title}' could not be started.")
     try:
-        if scene is not None:
-            scene.render(painter, QRectF(0, 0, size.width(), size.height()), source)
-        else:
-            widget: QWidget = target.widget
-            widget.render(painter, QPoint(0, 0), QRegion(), QWidget.RenderFlag.DrawChildren)
+        scene.render(painter, QRectF(0, 0, size.width(), size.height()), source)
     finally:
         painter.end()
 

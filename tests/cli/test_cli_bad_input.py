@@ -192,7 +192,6 @@ def test_run_with_unicode_and_spaces_in_paths(tmp_path):
     assert sorted(os.listdir(folder)) == sorted([session.name, out.name])
 
 
-@pytest.mark.xfail(strict=True, reason="R7: temp name overflows NAME_MAX")
 def test_run_to_long_but_legal_file_name(tmp_path):
     out = "r" * 246 + ".csv"
     result = _run(["run", "--preset", PRESET, "--steps", "3", "--out", out], tmp_path)

@@ -222,7 +222,6 @@ def test_csv_of_non_finite_data_round_trips(target, tmp_path):
     np.testing.assert_array_equal(back, data)
 
 
-@pytest.mark.xfail(strict=True, reason="R2: temp name overflows NAME_MAX")
 def test_long_but_legal_file_name_exports(target, tmp_path):
     # 250 bytes is a legal name on Linux (limit 255); the temp name must not push it over.
     path = tmp_path / ("g" * 246 + ".png")
@@ -288,13 +287,10 @@ def _plain_grab_in_subprocess(tmp_path: Path, call: str) -> subprocess.Completed
                           capture_output=True, text=True, timeout=60)
 
 
-_R1 = pytest.mark.xfail(strict=True, reason="R1: GraphicsView.render signature; segfault")
-
-
 @pytest.mark.parametrize("call", [
-    pytest.param("export_png(target, 'plot.png')", marks=_R1),
-    pytest.param("export_svg(target, 'plot.svg')", marks=_R1),
-    pytest.param("export_widget_png(plot, 'plot.png')", marks=_R1),
+    pytest.param("export_png(target, 'plot.png')"),
+    pytest.param("export_svg(target, 'plot.svg')"),
+    pytest.param("export_widget_png(plot, 'plot.png')"),
 ])
 def test_plain_grab_of_a_plot_widget(tmp_path, call):
     # ExportTarget(item=None) means "grab the widget"; pyqtgraph's GraphicsView overrides render().
