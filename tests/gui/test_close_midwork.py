@@ -228,8 +228,7 @@ CORRUPT_VALUES = {
 }
 
 
-_CORRUPT_BUGS = {"lab/splitter": "R13: str passed to QSplitter.restoreState",
-                 "session/recent": "R14: non-list recent-sessions value"}
+_CORRUPT_BUGS = {"session/recent": "R14: non-list recent-sessions value"}
 
 
 @pytest.mark.parametrize("key", [
@@ -260,7 +259,6 @@ def test_settings_file_of_random_bytes(qtbot, _isolated_settings, excepthook_cal
     assert _settings_saved(_isolated_settings) and not excepthook_calls
 
 
-@pytest.mark.xfail(strict=True, reason="R6: OverflowError escapes restore_lab_settings")
 def test_settings_config_with_huge_integer(qtbot, _isolated_settings, excepthook_calls):
     from gui.settings import app_settings
 
