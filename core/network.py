@@ -22,6 +22,8 @@ from core.network_buffers import (
     has_inplace_kernel,
     packed_parameters,
     peak_abs_derivative,
+    repair_overflowed_statistics,
+    safe_norm,
     split_views,
 )
 
@@ -49,6 +51,8 @@ class BackwardResult:
     max_abs_derivative: np.ndarray  # (sum of hidden widths,) max over the batch of |f'(z)|
     grad_norms: np.ndarray  # (n_weight_layers,) ‖dW_i‖_F
     bias_grad_norm: float  # ‖(db_0, ..., db_L-1)‖ (finite iff every bias gradient is)
+    # Norms and unit means never overflow on their own: each is non-finite only if the gradient
+    # it summarises holds inf/nan (or, for a norm, exceeds the float64 range).
     grad_flat: np.ndarray  # dW then db in one flat array (same layout as packed_parameters)
 
 
@@ -233,13 +237,17 @@ class Network:
             flat = ws.max_abs_df_flat
             dead_flat = flat == 0
             saturated_flat = (flat < saturation_threshold) & ~dead_flat
+            grad_norms = np.sqrt(ws.grad_sq)
+            repair_overflowed_statistics(ws, grad_norms)
+            bias_norm = float(np.sqrt(np.vdot(ws.db_flat, ws.db_flat)))
+            if not np.isfinite(bias_norm):
+                bias_norm = safe_norm(ws.db_flat)
         return BackwardResult(
             loss=loss, logits=ws.z[-1], dW=ws.dW, db=ws.db,
             signal_norms=ws.signal_norms, unit_grad=ws.unit_grad,
             dead_mask=split_views(dead_flat, ws.hidden_widths),
             saturated_mask=split_views(saturated_flat, ws.hidden_widths),
-            max_abs_derivative=flat, grad_norms=np.sqrt(ws.grad_sq),
-            bias_grad_norm=float(np.sqrt(np.vdot(ws.db_flat, ws.db_flat))),
+            max_abs_derivative=flat, grad_norms=grad_norms, bias_grad_norm=bias_norm,
             grad_flat=ws.grad_flat,
         )
 

@@ -128,3 +128,43 @@ class ForwardBuffers:
         self.scratch = {w: np.empty((rows, w), dtype) for w in hidden}
         self.mask = {w: np.empty((rows, w), bool) for w in hidden}
         self.peak = np.empty(max(hidden, default=0), dtype)
+
+
+def safe_norm(x: np.ndarray) -> float:
+    """‖x‖_F in float64 without overflowing the squares (scaled by max |x|).
+
+    inf only when x holds inf or the norm itself exceeds the float64 range; nan when x holds nan.
+    """
+    with np.errstate(all="ignore"):
+        peak = float(np.max(np.abs(x), initial=0.0))
+        if peak == 0.0 or not np.isfinite(peak):
+            return peak
+        scaled = np.asarray(x, np.float64) / peak
+        return peak * float(np.sqrt(np.vdot(scaled, scaled)))
+
+
+def _safe_column_mean_abs(x: np.ndarray) -> np.ndarray:
+    """Mean over rows of |x| (n, w) -> (w,), computed without the column sums overflowing."""
+    with np.errstate(all="ignore"):
+        peak = float(np.max(np.abs(x), initial=0.0))
+        if peak == 0.0 or not np.isfinite(peak):
+            return np.abs(x).mean(axis=0, dtype=np.float64)
+        return np.abs(np.asarray(x, np.float64) / peak).mean(axis=0) * peak
+
+
+def repair_overflowed_statistics(ws: Workspace, grad_norms: np.ndarray) -> None:
+    """Recompute in place, overflow-safely, each gradient norm or unit mean that came out inf.
+
+    The fast path squares and sums in the network's dtype (float32 overflows near 1.8e19); only
+    entries that overflowed are redone, so after this a value is non-finite only if the gradient
+    itself holds inf/nan (or its norm exceeds the float64 range).
+    """
+    for values, sources in ((grad_norms, ws.dW), (ws.signal_norms, ws.grad_a)):
+        if not np.isfinite(values).all():
+            for i in np.flatnonzero(~np.isfinite(values)):
+                values[i] = safe_norm(sources[i])
+    if not np.isfinite(ws.unit_grad_flat).all():
+        sources = [ws.grad_a[0], *ws.grad_z[1:]]
+        for unit, source in zip(ws.unit_grad, sources, strict=True):
+            if not np.isfinite(unit).all():
+                unit[:] = _safe_column_mean_abs(source)

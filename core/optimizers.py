@@ -10,11 +10,33 @@ import math
 
 import numpy as np
 
+from core.network_buffers import safe_norm
+
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam")
 
 
 class OptimizerError(ValueError):
     """An unknown optimizer name."""
+
+
+def update_fits(update_norms: np.ndarray, weight_norms: np.ndarray | None) -> bool:
+    """True when every ‖ΔW_i‖ and every ratio ‖ΔW_i‖ / ‖W_i‖ (where ‖W_i‖ > 0) is finite."""
+    if not np.isfinite(update_norms).all():
+        return False
+    if weight_norms is None:
+        return True
+    with np.errstate(all="ignore"):
+        ratios = np.divide(update_norms, weight_norms, where=weight_norms > 0,
+                           out=np.zeros(len(update_norms)))
+    return bool(np.isfinite(ratios).all())
+
+
+def frobenius_norms(pieces: list[np.ndarray]) -> np.ndarray:
+    """‖piece‖_F each: the fast squared sum, redone overflow-safely where it overflowed."""
+    norms = np.sqrt([float(np.vdot(piece, piece)) for piece in pieces])
+    for i in np.flatnonzero(~np.isfinite(norms)):
+        norms[i] = safe_norm(pieces[i])
+    return norms
 
 
 class Optimizer:
@@ -39,10 +61,13 @@ class Optimizer:
 
     def step(self, weights: list[np.ndarray], biases: list[np.ndarray],
              dW: list[np.ndarray], db: list[np.ndarray],
-             grad_norms: np.ndarray | None = None) -> np.ndarray:
+             grad_norms: np.ndarray | None = None,
+             weight_norms: np.ndarray | None = None) -> np.ndarray:
         """Update weights/biases in place; dW/db are used as scratch (overwritten).
 
         grad_norms: ‖dW_i‖_F if already known (lets plain SGD skip a pass).
+        weight_norms: ‖W_i‖_F before the step; when given, an update whose norms or ratios to
+        them overflow (update_fits is False) is NOT applied (the step diverged).
         Returns (n_weight_layers,) ‖ΔW_i‖_F (the weight change of this step).
         """
         self.steps += 1
@@ -55,15 +80,15 @@ class Optimizer:
         if self.name == "sgd" and not self.l2 and grad_norms is not None:
             norms = self.lr * np.asarray(grad_norms, np.float64)
         else:
-            norms = np.empty(len(weights))
-            for i, delta in enumerate(deltas[: len(weights)]):
-                norms[i] = math.sqrt(float(np.vdot(delta, delta)))
-        for p, delta in zip(params, deltas, strict=True):
-            p -= delta
+            norms = frobenius_norms(deltas[: len(weights)])
+        if weight_norms is None or update_fits(norms, weight_norms):
+            for p, delta in zip(params, deltas, strict=True):
+                p -= delta
         return norms
 
     def step_flat(self, params: np.ndarray, grads: np.ndarray, weight_sizes: list[int],
-                  grad_norms: np.ndarray | None = None) -> np.ndarray:
+                  grad_norms: np.ndarray | None = None,
+                  weight_norms: np.ndarray | None = None) -> np.ndarray:
         """Same update on packed parameters (all weights, then biases) in a few whole-array ops.
 
         weight_sizes: element count of each weight matrix (they come first in the packing).
@@ -78,8 +103,9 @@ class Optimizer:
         else:
             ends = np.cumsum(weight_sizes).tolist()
             pieces = [delta[end - size:end] for size, end in zip(weight_sizes, ends, strict=True)]
-            norms = np.sqrt([float(np.vdot(piece, piece)) for piece in pieces])
-        params -= delta
+            norms = frobenius_norms(pieces)
+        if weight_norms is None or update_fits(norms, weight_norms):
+            params -= delta
         return norms
 
     def _deltas(self, params: list[np.ndarray], grads: list[np.ndarray]) -> list[np.ndarray]:

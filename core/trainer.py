@@ -14,9 +14,9 @@ from core.config import LIVE_FIELDS, ExperimentConfig
 from core.datasets import Dataset, default_loss, load_csv, make_dataset
 from core.history import History
 from core.losses import prepare_targets
-from core.network import Network
+from core.network import BackwardResult, Network
 from core.network_buffers import split_views
-from core.optimizers import Optimizer, make_optimizer
+from core.optimizers import Optimizer, frobenius_norms, make_optimizer, update_fits
 
 __all__ = ["StepStats", "Trainer", "TrainerError", "decision_grid"]
 
@@ -205,28 +205,29 @@ class Trainer:
         result = net.backward_stats(X, y, cfg.saturation_threshold, reuse_buffers=True)
         self.step_count += 1
         grad_norms = result.grad_norms
-        problem = _divergence(result.loss, grad_norms, result.bias_grad_norm, result.dW, result.db)
-        if not problem and not np.isfinite(grad_norms).all():  # float32 squares overflowed
-            grad_norms = np.array([np.linalg.norm(g.astype(np.float64)) for g in result.dW])
+        problem = _divergence(result)
         n_layers = net.n_weight_layers
-        if problem:
-            self.diverged = True
-            update_ratio = np.full(n_layers, math.nan)
-            message = (f"Training diverged at step {self.step_count}: {problem}; try a lower "
-                       "learning rate, a smaller initial weight scale, a bounded activation such "
-                       "as tanh, or the Adam optimizer.")
-        else:
-            weight_norms = np.sqrt([float(np.vdot(w, w)) for w in net.weights])
+        update_ratio = np.full(n_layers, math.nan)
+        if not problem:
+            weight_norms = frobenius_norms(net.weights)
             packed = net.packed_parameters()
             if packed is not None:
                 update_norms = self.optimizer.step_flat(packed, result.grad_flat,
-                                                        self._weight_sizes, grad_norms)
+                                                        self._weight_sizes, grad_norms,
+                                                        weight_norms)
             else:
                 update_norms = self.optimizer.step(net.weights, net.biases, result.dW, result.db,
-                                                   grad_norms)
-            update_ratio = np.full(n_layers, math.nan)
-            np.divide(update_norms, weight_norms, out=update_ratio, where=weight_norms > 0)
-            message = ""
+                                                   grad_norms, weight_norms)
+            if update_fits(update_norms, weight_norms):  # else the optimizer applied nothing
+                np.divide(update_norms, weight_norms, out=update_ratio, where=weight_norms > 0)
+            else:
+                problem = "the weight update overflowed"
+        message = ""
+        if problem:
+            self.diverged = True
+            message = (f"Training diverged at step {self.step_count}: {problem}; try a lower "
+                       "learning rate, a smaller initial weight scale, a bounded activation such "
+                       "as tanh, or the Adam optimizer.")
         labels = self._labels[index]
         train_accuracy = self._accuracy(result.logits, labels)
         every = max(int(cfg.dead_refresh_every), 1)
@@ -262,13 +263,15 @@ class Trainer:
         )
 
 
-def _divergence(loss: float, grad_norms: np.ndarray, bias_norm: float,
-                dW: list[np.ndarray], db: list[np.ndarray]) -> str:
-    """"" if loss and gradients are finite, else what went wrong (exact if a norm overflows)."""
-    if not math.isfinite(loss):
+def _divergence(result: BackwardResult) -> str:
+    """"" if the loss and every gradient statistic are finite, else what went wrong.
+
+    The network computes its norms overflow-safely, so a non-finite one means the gradient holds
+    inf/nan (or is too large for float64): a step that is not flagged has only finite statistics.
+    """
+    if not math.isfinite(result.loss):
         return "the loss became infinite or NaN"
-    if np.isfinite(grad_norms).all() and math.isfinite(bias_norm):
-        return ""
-    if all(np.isfinite(g).all() for g in [*dW, *db]):
-        return ""  # finite gradients whose squared norm overflowed
-    return "a gradient became infinite or NaN"
+    finite = (np.isfinite(result.grad_norms).all() and math.isfinite(result.bias_grad_norm)
+              and np.isfinite(result.signal_norms).all()
+              and all(np.isfinite(u).all() for u in result.unit_grad))
+    return "" if finite else "a gradient became infinite or NaN"

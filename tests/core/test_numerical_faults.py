@@ -84,7 +84,6 @@ def test_divergence_is_caught_in_its_step_and_weights_stay(dtype, lr, std, activ
                 assert trainer.step().diverged
 
 
-@pytest.mark.xfail(strict=True, reason="R8: unflagged inf norms (reliability findings)")
 def test_steps_not_flagged_diverged_hold_only_finite_statistics():
     # The GUI draws unflagged steps as they are; inf there is an unmarked hole in a log plot.
     problems = []
@@ -97,8 +96,7 @@ def test_steps_not_flagged_diverged_hold_only_finite_statistics():
                           f"{problems[:3]}")
 
 
-@pytest.mark.parametrize("dtype", [
-    pytest.param("float64", marks=pytest.mark.xfail(strict=True, reason="R8")), "float32"])
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_history_is_finite_or_marked(dtype):
     trainer = Trainer(_config(dtype, 1e2, 1e2, "relu"))
     flagged = [stats.step for _, stats in _run_strict(trainer, 40) if stats.diverged]
