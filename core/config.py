@@ -27,13 +27,20 @@ from core.config_fields import (
     shown,
 )
 from core.datasets import dataset_task
+from core.history import DEFAULT_MAX_BYTES as HISTORY_BYTES
 
 __all__ = ["SCHEMA_VERSION", "LIVE_FIELDS", "FIELD_SPECS", "FieldSpec", "ConfigError",
-           "ExperimentConfig", "MAX_SESSION_BYTES"]
+           "ExperimentConfig", "MAX_SESSION_BYTES", "MEMORY_BUDGET_BYTES"]
 
 SCHEMA_VERSION = 1
 APP_NAME = "actiscope"
 MAX_SESSION_BYTES = 5 * 1024 * 1024
+# validate() refuses experiments estimated to need more (a 4 GB laptop must survive any config).
+MEMORY_BUDGET_BYTES = 3 * 10**9
+# Per-parameter copies held while training: optimizer state, plus one temporary for Adam/L2.
+_STATE_COPIES = {"sgd": 0, "momentum": 1, "adam": 2}
+# Per hidden unit and batch row the training workspace holds z, f(z), f'(z), dL/dz, dL/da.
+_WORKSPACE_COPIES = 5
 # mse on class labels regresses the one-hot targets; cross_entropy on a binary set uses 2 logits.
 _COMPATIBLE_LOSSES = {"binary": ("bce", "cross_entropy", "mse"),
                       "multiclass": ("cross_entropy", "mse"), "regression": ("mse",)}
@@ -103,7 +110,41 @@ class ExperimentConfig:
                 self.loss not in _COMPATIBLE_LOSSES[task]:
             raise ConfigError(f"Loss '{self.loss}' does not fit the {task} task of dataset "
                               f"'{self.dataset}'; use {' or '.join(_COMPATIBLE_LOSSES[task])}.")
+        needed = self.estimated_memory_bytes()
+        if needed > MEMORY_BUDGET_BYTES:
+            raise ConfigError(
+                f"This experiment needs about {needed / 1e9:.1f} GB of memory "
+                f"({len(self.hidden_layer_sizes())} hidden layers, "
+                f"{max(self.hidden_layer_sizes())} units wide, {self.optimizer}, {self.dtype}, "
+                f"batch {self.batch_size}), more than the {MEMORY_BUDGET_BYTES / 1e9:g} GB "
+                f"allowed; reduce the width, depth or batch size{self._memory_hint()}.")
         return self
+
+    def _memory_hint(self) -> str:
+        """The cheaper choices not taken yet, as the tail of the memory error's advice."""
+        hints = [h for h, use in (("float32", self.dtype != "float32"),
+                                  ("sgd", self.optimizer != "sgd")) if use]
+        return f", or use {' or '.join(hints)}" if hints else ""
+
+    def estimated_memory_bytes(self) -> int:
+        """Peak bytes training this config needs: parameters × copies + batch workspace + data.
+
+        Copies: weights, gradients, optimizer state (momentum 1, Adam 2) and one temporary
+        (Adam's moment update, L2). A CSV file's feature count is not known here (2 assumed).
+        """
+        hidden = self.hidden_layer_sizes()
+        outputs = self.n_classes if self.task() == "multiclass" else 1
+        sizes = [2, *hidden, outputs]
+        n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        copies = 2 + _STATE_COPIES.get(self.optimizer, 2) + \
+            int(self.optimizer == "adam" or self.l2 > 0)
+        itemsize = 4 if self.dtype == "float32" else 8
+        n_train = max(1, self.n_samples - int(self.n_samples * self.test_fraction))
+        rows = min(self.batch_size, n_train)
+        per_unit = _WORKSPACE_COPIES + int(self.residual)
+        workspace = rows * sum(hidden) * per_unit * itemsize
+        data = self.n_samples * (sizes[0] + 1) * 8 * 2  # float64 split + the dtype copy
+        return n_params * copies * itemsize + workspace + data + HISTORY_BYTES
 
     def _check_activation_params(self, names: list[str]) -> None:
         """Each parameter must suit the activation (with a per-layer list: at least one)."""
@@ -186,7 +227,8 @@ class ExperimentConfig:
         target = Path(path)
         tmp_name = None
         try:
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+            # A short fixed prefix, so every name legal as the target (up to NAME_MAX) works.
+            fd, tmp_name = tempfile.mkstemp(prefix=".actiscope-", suffix=".tmp",
                                             dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
@@ -234,6 +276,11 @@ def _parse_json(text: str) -> object:
     except RecursionError:
         raise ConfigError("The session is nested too deeply to be an Actiscope session.") \
             from None
+    except ConfigError:  # from _no_constants
+        raise
+    except ValueError:  # an integer literal beyond Python's digit limit for str -> int
+        raise ConfigError("The session holds a number with thousands of digits, which is not a "
+                          "valid setting.") from None
 
 
 def _unwrap(document: object) -> object:

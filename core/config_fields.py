@@ -147,8 +147,27 @@ class ConfigError(ValueError):
 
 def shown(value: object) -> str:
     """A short printable form of a user value for error messages."""
-    text = repr(value)
+    if is_int(value) and abs(int(value)) >= 10**15:
+        return _big_int_text(int(value))
+    try:
+        text = repr(value)
+    except ValueError:  # e.g. an object whose repr fails
+        return f"a {type(value).__name__} value"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _big_int_text(value: int) -> str:
+    """A huge int as "about 1e+400" (never converted to float, never printed in full)."""
+    try:
+        return f"{float(value):g}"
+    except OverflowError:
+        digits = int(abs(value).bit_length() * math.log10(2))
+        return f"about {'-' if value < 0 else ''}1e+{digits}"
+
+
+def _number_text(value: int | float) -> str:
+    """A number for an error message, %g-style, safe for ints beyond the float range."""
+    return _big_int_text(value) if isinstance(value, int) else f"{value:g}"
 
 
 def is_int(value: object) -> bool:
@@ -170,12 +189,21 @@ def _check_number(spec: FieldSpec, value: object, what: str) -> int | float:
     else:
         if not _is_real(value):
             raise ConfigError(f"{what} must be a number, got {shown(value)}.")
-        number = float(value)
-        if not math.isfinite(number):
-            raise ConfigError(f"{what} must be a finite number, got {number}.")
+        number = _finite_float(value)
+        if number is None:
+            raise ConfigError(f"{what} must be a finite number, got {shown(value)}.")
     if not spec.in_range(number):
-        raise ConfigError(f"{what} must be in {spec.range_text()}, got {number:g}.")
+        raise ConfigError(f"{what} must be in {spec.range_text()}, got {_number_text(number)}.")
     return number
+
+
+def _finite_float(value: int | float) -> float | None:
+    """float(value), or None when it is inf/nan or an int beyond the float range."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _check_choice(spec: FieldSpec, value: object, what: str) -> str:
@@ -223,7 +251,8 @@ def normalised(spec: FieldSpec, value: object) -> object:
     for key, item in value.items():
         if not isinstance(key, str):
             raise ConfigError(f"{name} keys must be parameter names, got {shown(key)}.")
-        if not _is_real(item) or not math.isfinite(float(item)):
+        number = _finite_float(item) if _is_real(item) else None
+        if number is None:
             raise ConfigError(f"{name}['{key}'] must be a finite number, got {shown(item)}.")
-        checked[key] = float(item)
+        checked[key] = number
     return checked

@@ -130,7 +130,6 @@ def test_schema_versions(tmp_path, version, words):
     assert words in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="R6: OverflowError / int-digits ValueError")
 @pytest.mark.parametrize("digits", [400, 5000])
 def test_huge_integer_literal_in_session(tmp_path, digits):
     # Valid JSON; 5000 digits also trips CPython's int-string limit (a plain ValueError).
@@ -141,7 +140,6 @@ def test_huge_integer_literal_in_session(tmp_path, digits):
     _assert_clean(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="R6: OverflowError / int-digits ValueError")
 @pytest.mark.parametrize("digits", [400, 5000])
 def test_huge_integer_in_int_field(tmp_path, digits):
     text = BASE_TEXT.replace('"depth": 3', '"depth": 1' + "0" * digits)
@@ -224,7 +222,6 @@ def test_save_interrupted_mid_write_leaves_old_file(tmp_path, monkeypatch):
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["s.json"]
 
 
-@pytest.mark.xfail(strict=True, reason="R7: temp name overflows NAME_MAX")
 def test_save_with_long_legal_name(tmp_path):
     path = tmp_path / ("s" * 245 + ".json")
     BASE.save(path)
