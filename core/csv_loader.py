@@ -1,8 +1,9 @@
 """Load the user's CSV file into a Dataset: strict, line-numbered errors, nothing loaded halfway.
 
 The file is streamed line by line (so a 10-million-row file is rejected after 1,000,001 rows, not
-read whole), checked for UTF-8 and column counts in Python, then parsed by numpy's C reader in one
-call. Only when that call fails is the first bad line searched for, by bisection.
+read whole; \n, \r\n and old-Mac \r line ends all work), checked for UTF-8 and column counts in
+Python, then parsed by numpy's C reader in one call. Only when that call fails is the first bad
+line searched for, by bisection.
 """
 
 from __future__ import annotations
@@ -40,6 +41,15 @@ def _is_number(cell: str) -> bool:
     return bool(cell.strip()) and _parses([cell])
 
 
+def _is_utf8(line: str) -> bool:
+    """False if the line holds bytes that did not decode (surrogate escapes)."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _CsvText:
     """The non-blank lines of a CSV file, decoded, with the line number of the first one."""
 
@@ -57,7 +67,9 @@ class _CsvText:
     def _read(self, path: str | os.PathLike) -> None:
         """Stream the file, decoding and collecting rows; stop early on the first problem."""
         try:
-            handle = open(path, "rb")
+            # Universal newlines: \n, \r\n and old-Mac bare \r all end a line. Undecodable
+            # bytes become surrogates, so the UTF-8 error can name its line.
+            handle = open(path, encoding="utf-8", errors="surrogateescape", newline=None)
         except OSError as exc:
             raise DatasetError(f"Cannot open CSV file '{self.name}': "
                                f"{exc.strerror or exc}.") from None
@@ -66,21 +78,20 @@ class _CsvText:
         with handle:
             while True:
                 try:
-                    raw = handle.readline(MAX_LINE_CHARS * 4 + 1)
+                    raw = handle.readline(MAX_LINE_CHARS + 1)
                 except OSError as exc:
                     raise DatasetError(f"Cannot read CSV file '{self.name}': "
                                        f"{exc.strerror or exc}.") from None
                 if not raw:
                     break
                 line_no += 1
-                if len(raw) > MAX_LINE_CHARS * 4 and not raw.endswith(b"\n"):
+                if len(raw) > MAX_LINE_CHARS and not raw.endswith("\n"):
                     raise self.fail(f"line {line_no} is longer than {MAX_LINE_CHARS:,} "
                                     "characters; is this really a CSV file?")
-                try:
-                    text = raw.decode("utf-8").strip()
-                except UnicodeDecodeError:
+                if not raw.isascii() and not _is_utf8(raw):
                     raise self.fail(f"line {line_no} is not UTF-8 text; save the file "
-                                    "as UTF-8 CSV.") from None
+                                    "as UTF-8 CSV.")
+                text = raw.strip()
                 if line_no == 1:
                     text = text.lstrip("\ufeff")
                 if not text:
@@ -192,11 +203,18 @@ def _targets(text: _CsvText, target: np.ndarray, task: str,
 
 
 def _standardise(X_train: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Scale features by the training split's mean and std (constant columns: std 1)."""
-    mean = X_train.mean(axis=0)
-    std = X_train.std(axis=0)
+    """Scale features by the training split's mean and std (constant columns: std 1).
+
+    Each column is first divided by its largest |value| (a factor that cancels out), so values
+    near the float64 limit (1e307) standardise without their squares overflowing.
+    """
+    scale = np.abs(np.concatenate([X_train, X_test])).max(axis=0, initial=0.0)
+    scale[scale == 0] = 1.0
+    train, test = X_train / scale, X_test / scale
+    mean = train.mean(axis=0)
+    std = train.std(axis=0)
     std[std == 0] = 1.0
-    return (X_train - mean) / std, (X_test - mean) / std
+    return (train - mean) / std, (test - mean) / std
 
 
 def load_csv_dataset(path: str | os.PathLike, *, target_column: int = -1, task: str = "auto",
