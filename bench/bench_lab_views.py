@@ -77,9 +77,31 @@ def bench(depth: int, width: int, frames: int, goal: float) -> bool:
     return fps >= goal
 
 
+def baseline_render_ms(frames: int = 60) -> float:
+    """ms per grab of a 1600×1000 window holding six bare pyqtgraph plots with one changing
+    300-point curve each: the floor any six-plot Lab pays on this machine right now."""
+    import pyqtgraph as pg
+
+    widget = pg.GraphicsLayoutWidget()
+    curves = [widget.addPlot(row=k // 3, col=k % 3).plot() for k in range(6)]
+    widget.resize(1600, 1000)
+    widget.show()
+    rng = np.random.default_rng(0)
+    start = time.perf_counter()
+    for _ in range(frames):
+        for curve in curves:
+            curve.setData(rng.standard_normal(300))
+        widget.grab()
+    widget.close()
+    return 1e3 * (time.perf_counter() - start) / frames
+
+
 def main() -> int:
     """Run both sizes; exit 0 even below goal (numbers are for reading, machines differ)."""
     app = QApplication.instance() or QApplication([])
+    floor_ms = baseline_render_ms()
+    print(f"baseline: six bare plots, setData + grab of 1600×1000: {floor_ms:.2f} ms "
+          f"({1e3 / floor_ms:.0f} frames/s) — compare the Lab numbers to this (noisy machine)")
     results = [bench(*size) for size in SIZES]
     app.processEvents()
     print("all goals met" if all(results) else "some goals not met (see above)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QTimer
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QPainterPath
 from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from gui.export import ExportTarget
@@ -21,9 +21,13 @@ MAX_EDGE_SEGMENTS = 6000
 COLORBAR_LABEL = "mean |∂L/∂z| (log10)"
 
 
-def _dot_size(n_columns: int) -> float:
-    """Pixel size of a dot: smaller when there are many columns."""
-    return float(np.interp(n_columns, [3, 12, 40, 120, 220], [14, 11, 7, 4, 3]))
+def _dot_style(n_columns: int) -> tuple[object, float]:
+    """(symbol, pixel size): round dots, or thin tall bars when columns are only pixels apart."""
+    if n_columns <= 60:
+        return "o", float(np.interp(n_columns, [3, 12, 40, 60], [14, 11, 7, 6]))
+    bar = QPainterPath()
+    bar.addRect(QRectF(-0.12, -0.5, 0.24, 1.0))   # 1:4 bar, pyqtgraph scales it to `size`
+    return bar, float(np.interp(n_columns, [60, 220], [18, 14]))
 
 
 class NetworkDiagramView(QWidget):
@@ -89,7 +93,8 @@ class NetworkDiagramView(QWidget):
         names = [f"hidden {i + 1} ({a.name})" for i, a in enumerate(net.activations)]
         self._layer_names = ["input", *names, "output (logits)"]
         m = self.model
-        self.scatter.setData(x=m.x, y=m.y, data=np.arange(m.n_dots), size=_dot_size(m.n_columns),
+        symbol, size = _dot_style(m.n_columns)
+        self.scatter.setData(x=m.x, y=m.y, data=np.arange(m.n_dots), symbol=symbol, size=size,
                              brush=self._brushes[0], pen=self._plain_pen)
         self._pen_index = None
         segments = m.edge_segments(MAX_EDGE_SEGMENTS)
