@@ -72,7 +72,8 @@ class ConfigPanel(QScrollArea):
                 continue
             box = QGroupBox(title)
             form = QFormLayout(box)
-            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+            # A field that does not fit beside its label goes under it: the panel can be narrow.
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             for name in names:
@@ -92,6 +93,9 @@ class ConfigPanel(QScrollArea):
             layout.addWidget(box)
         layout.addStretch(1)
         self.setWidget(body)
+        # No horizontal scrolling: never narrower than the (wrapped) form plus the scroll bar.
+        self.setMinimumWidth(body.minimumSizeHint().width()
+                             + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth())
         self._config = ExperimentConfig().validate()
         self.set_config(self._config)
 

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 from core.presets import available_presets, get_preset
 
 CHOOSE_TEXT = "Load a preset experiment…"
+MIN_VISIBLE_CHARS = 18
 
 
 class PresetBox(QWidget):
@@ -23,6 +24,13 @@ class PresetBox(QWidget):
         self.combo.addItem(CHOOSE_TEXT, None)
         for name in available_presets():
             self.combo.addItem(get_preset(name).title, name)
+        # Long preset titles must not set the Lab's minimum width: the closed box elides,
+        # the open list is as wide as its longest title.
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(MIN_VISIBLE_CHARS)
+        view = self.combo.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 2 * view.frameWidth() + 16)
         self.combo.setToolTip("Ready-made experiments that show one phenomenon each; "
                               "loading one replaces every setting below.")
         self.combo.activated.connect(self._on_activated)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLayout,
     QSpinBox,
     QStyle,
     QToolButton,
@@ -14,6 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 MAX_STEPS_PER_FRAME = 1000
+STEP_LABEL_WIDTH = 96            # "Step 1,234,567"
+RATE_LABEL_WIDTH = 110
+COMPACT_RATE_LABEL_WIDTH = 90    # "12,345 steps/s"
 
 
 class RunActions:
@@ -56,7 +60,11 @@ class RunActions:
 
 
 class RunBar(QWidget):
-    """Run buttons, a steps-per-frame box (0 = automatic), step and speed readouts."""
+    """Run buttons, a steps-per-frame box (0 = automatic), step and speed readouts.
+
+    When the bar is narrower than its natural width the buttons drop their text (icons and
+    tooltips stay) and the speed readout its per-frame part, so the Lab fits small screens.
+    """
 
     sigStepsPerFrameChanged = Signal(int)
 
@@ -64,11 +72,14 @@ class RunBar(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
+        # The minimum is minimumSizeHint() (the compact width), not the layout's full width.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self._buttons: list[QToolButton] = []
         for action in actions.all():
             button = QToolButton()
             button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space must toggle play, not click
+            self._buttons.append(button)
             layout.addWidget(button)
         layout.addSpacing(12)
         layout.addWidget(QLabel("Steps/frame:"))
@@ -90,11 +101,41 @@ class RunBar(QWidget):
         self._rate_label.setToolTip(
             "Training steps per second (measured) and steps run per redrawn frame"
         )
-        for label in (self._step_label, self._rate_label):
-            label.setMinimumWidth(110)
+        for label, width in ((self._step_label, STEP_LABEL_WIDTH),
+                             (self._rate_label, RATE_LABEL_WIDTH)):
+            label.setMinimumWidth(width)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             layout.addWidget(label)
+        self._rate = (0.0, 0)
+        self._compact = False
+        self._set_compact(True)
+        self._compact_width = layout.minimumSize().width()
+        self._set_compact(False)
+        self._full_width = layout.minimumSize().width()
         self.show_progress(0, 0.0, 0)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802  (Qt override)
+        """The compact width (icon-only buttons): the bar never forces the window wider."""
+        return QSize(self._compact_width, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802  (Qt override)
+        """Switch to the compact form below the natural width, back to text above it."""
+        self._set_compact(event.size().width() < self._full_width)
+        super().resizeEvent(event)
+
+    def is_compact(self) -> bool:
+        """True while the buttons show icons only."""
+        return self._compact
+
+    def _set_compact(self, compact: bool) -> None:
+        self._compact = compact
+        style = (Qt.ToolButtonStyle.ToolButtonIconOnly if compact
+                 else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for button in self._buttons:
+            button.setToolButtonStyle(style)
+        self._rate_label.setMinimumWidth(COMPACT_RATE_LABEL_WIDTH if compact
+                                         else RATE_LABEL_WIDTH)
+        self._show_rate()
 
     def steps_per_frame(self) -> int:
         """The requested steps per frame; 0 means automatic."""
@@ -107,10 +148,17 @@ class RunBar(QWidget):
     def show_progress(self, step: int, steps_per_second: float, steps_per_frame: int) -> None:
         """Update the step counter and the steps/s readout."""
         self._step_label.setText(f"Step <b>{step:,}</b>")
-        if steps_per_second > 0:
-            self._rate_label.setText(f"{steps_per_second:,.0f} steps/s · {steps_per_frame}/frame")
-        else:
+        self._rate = (steps_per_second, steps_per_frame)
+        self._show_rate()
+
+    def _show_rate(self) -> None:
+        steps_per_second, steps_per_frame = self._rate
+        if steps_per_second <= 0:
             self._rate_label.setText("— steps/s")
+        elif self._compact:
+            self._rate_label.setText(f"{steps_per_second:,.0f} steps/s")
+        else:
+            self._rate_label.setText(f"{steps_per_second:,.0f} steps/s · {steps_per_frame}/frame")
 
     def step_text(self) -> str:
         """The step counter as shown (for tests)."""

@@ -209,7 +209,6 @@ def test_close_twice_and_reopen_restores_geometry(qtbot, _isolated_settings):
         assert (second.width(), second.height()) == size
 
 
-@pytest.mark.xfail(strict=True, reason="R10: minimum width 1336 px")
 def test_main_window_fits_a_1280_pixel_screen(qtbot):
     # 1280x800 laptops are common; a minimum width above that pushes the window off screen.
     window = create_main_window()
