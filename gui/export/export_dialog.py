@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -39,6 +40,12 @@ def with_extension(path: str, selected_filter: str) -> str:
         if text == selected_filter:
             return path + suffix
     return path
+
+
+def file_slug(title: str) -> str:
+    """A file-name stem from a plot title: letters, digits, '_' and '-' only ('/' would nest)."""
+    slug = re.sub(r"[^A-Za-z0-9_]+", "-", title.lower()).strip("-")
+    return slug or "plot"
 
 
 class ExportDialog(QDialog):
@@ -123,7 +130,7 @@ class ExportDialog(QDialog):
         folder = settings.value(LAST_FOLDER_KEY, "", type=str) or str(Path.home())
         filters = [text for suffix, text in FILTERS.items()
                    if suffix != ".csv" or self.target().csv is not None]
-        name = self.target().title.lower().replace(" ", "-") + ".png"
+        name = file_slug(self.target().title) + ".png"
         path, selected = QFileDialog.getSaveFileName(self, "Export plot", str(Path(folder) / name),
                                                      ";;".join(filters))
         if not path:

@@ -333,7 +333,6 @@ def test_every_app_plot_exports_after_divergence(qtbot, tmp_path):
     assert len(os.listdir(tmp_path)) == 3 * len(targets)
 
 
-@pytest.mark.xfail(strict=True, reason="R15: default export name keeps '/' from the title")
 def test_export_dialog_default_file_name_works_for_every_plot(qtbot, tmp_path, monkeypatch):
     # The user opens Export…, keeps the proposed file name and presses Save.
     from PySide6.QtWidgets import QFileDialog, QMessageBox
