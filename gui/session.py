@@ -40,7 +40,9 @@ def recent_sessions() -> list[str]:
     value = app_settings().value(RECENT_KEY, [])
     if isinstance(value, str):  # an .ini list of one comes back as a plain string
         value = [value] if value else []
-    return [str(item) for item in value if item][:MAX_RECENT]
+    if not isinstance(value, list):  # a corrupt or hand-edited setting: forget it
+        return []
+    return [item for item in value if isinstance(item, str) and item][:MAX_RECENT]
 
 
 def _store_recent(paths: list[str]) -> None:
