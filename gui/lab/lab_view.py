@@ -133,6 +133,10 @@ class LabView(QWidget):
             dock.visibilityChanged.connect(
                 lambda visible, view=view: visible and self.controller.call_when_idle(
                     lambda: view.refresh(self._trainer)))
+            redraw = getattr(view, "sigRedrawRequested", None)
+            if redraw is not None:  # a view option changed: redraw between two training steps
+                redraw.connect(lambda view=view: self.controller.call_when_idle(
+                    lambda: view.refresh(self._trainer)))
 
     # -- configuration ---------------------------------------------------------------------------
     def config(self) -> ExperimentConfig:

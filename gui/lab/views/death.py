@@ -4,6 +4,7 @@ layer × unit alive/dead grid, and the saturation fraction for sigmoid/tanh-like
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from gui.export import ExportTarget
@@ -28,6 +29,8 @@ def shown_layers(n_hidden: int, max_lines: int = MAX_LINES) -> np.ndarray:
 
 class DeathView(QWidget):
     """How many units are dead (and saturated), per layer and over time."""
+
+    sigRedrawRequested = Signal()   # an option changed; the Lab calls refresh between steps
 
     title = "Neuron death"
 
@@ -147,9 +150,10 @@ class DeathView(QWidget):
         self.lines_plot.setYRange(0.0, min(100.0, max(5.0, 1.25 * top)), padding=0.02)
 
     def _on_option_changed(self) -> None:
-        """Redraw at once when a checkbox changes (not only on the next training frame)."""
+        """Ask for a redraw now (not only on the next frame); the Lab runs it between steps,
+        because the training thread may be appending to the history at this moment."""
         if self._trainer is not None and self._dead_curves:
-            self.refresh(self._trainer)
+            self.sigRedrawRequested.emit()
 
     def export_targets(self) -> list[ExportTarget]:
         """Lines over time (CSV: step × layer) and the alive/dead grid (CSV: one row per cell)."""
