@@ -131,6 +131,18 @@ def test_mp4_without_encoder_is_a_clear_error(qapp, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif(not mp4_available(), reason="imageio-ffmpeg is not installed")
+def test_mp4_round_trip_has_every_frame(qapp, tmp_path):
+    path = tmp_path / "clip.mp4"
+    assert write_animation((moving_square(i) for i in range(6)), path, fps=10) == 6
+    frames = iio.imread(path, plugin="FFMPEG", index=None)
+    assert frames.shape[0] == 6 and frames.shape[1:3] == (HEIGHT // 2 * 2, WIDTH // 2 * 2)
+    # the red square moves right frame by frame (H.264 is lossy: find the reddest column)
+    red_columns = [int(np.argmax((f[..., 0].astype(int) - f[..., 1]).max(axis=0))) for f in frames]
+    assert red_columns == sorted(red_columns) and red_columns[-1] - red_columns[0] >= 40
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.mp4"]
+
+
 class FakeLab:
     """Counts steps and draws the step count into each frame (LabView's recording surface)."""
 
