@@ -7,6 +7,7 @@ is linear (logits). Backward results match torch.autograd (mean-reduced losses).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,6 +55,7 @@ class BackwardResult:
     # Norms and unit means never overflow on their own: each is non-finite only if the gradient
     # it summarises holds inf/nan (or, for a norm, exceeds the float64 range).
     grad_flat: np.ndarray  # dW then db in one flat array (same layout as packed_parameters)
+    statistics_finite: bool = True  # every norm above and every unit_grad entry is finite
 
 
 class Network:
@@ -238,16 +240,18 @@ class Network:
             dead_flat = flat == 0
             saturated_flat = (flat < saturation_threshold) & ~dead_flat
             grad_norms = np.sqrt(ws.grad_sq)
-            repair_overflowed_statistics(ws, grad_norms)
+            finite = repair_overflowed_statistics(ws, grad_norms)
             bias_norm = float(np.sqrt(np.vdot(ws.db_flat, ws.db_flat)))
-            if not np.isfinite(bias_norm):
+            if not math.isfinite(bias_norm):
                 bias_norm = safe_norm(ws.db_flat)
+                finite = finite and math.isfinite(bias_norm)
         return BackwardResult(
             loss=loss, logits=ws.z[-1], dW=ws.dW, db=ws.db,
             signal_norms=ws.signal_norms, unit_grad=ws.unit_grad,
             dead_mask=split_views(dead_flat, ws.hidden_widths),
             saturated_mask=split_views(saturated_flat, ws.hidden_widths),
             max_abs_derivative=flat, grad_norms=grad_norms, bias_grad_norm=bias_norm,
+            statistics_finite=finite,
             grad_flat=ws.grad_flat,
         )
 

@@ -152,19 +152,22 @@ def _safe_column_mean_abs(x: np.ndarray) -> np.ndarray:
         return np.abs(np.asarray(x, np.float64) / peak).mean(axis=0) * peak
 
 
-def repair_overflowed_statistics(ws: Workspace, grad_norms: np.ndarray) -> None:
+def repair_overflowed_statistics(ws: Workspace, grad_norms: np.ndarray) -> bool:
     """Recompute in place, overflow-safely, each gradient norm or unit mean that came out inf.
 
     The fast path squares and sums in the network's dtype (float32 overflows near 1.8e19); only
     entries that overflowed are redone, so after this a value is non-finite only if the gradient
-    itself holds inf/nan (or its norm exceeds the float64 range).
+    itself holds inf/nan (or its norm exceeds the float64 range). Returns True if all are finite.
     """
+    if (np.isfinite(grad_norms).all() and np.isfinite(ws.signal_norms).all()
+            and np.isfinite(ws.unit_grad_flat).all()):
+        return True  # the fast path: one check per vector
     for values, sources in ((grad_norms, ws.dW), (ws.signal_norms, ws.grad_a)):
-        if not np.isfinite(values).all():
-            for i in np.flatnonzero(~np.isfinite(values)):
-                values[i] = safe_norm(sources[i])
-    if not np.isfinite(ws.unit_grad_flat).all():
-        sources = [ws.grad_a[0], *ws.grad_z[1:]]
-        for unit, source in zip(ws.unit_grad, sources, strict=True):
-            if not np.isfinite(unit).all():
-                unit[:] = _safe_column_mean_abs(source)
+        for i in np.flatnonzero(~np.isfinite(values)):
+            values[i] = safe_norm(sources[i])
+    sources = [ws.grad_a[0], *ws.grad_z[1:]]
+    for unit, source in zip(ws.unit_grad, sources, strict=True):
+        if not np.isfinite(unit).all():
+            unit[:] = _safe_column_mean_abs(source)
+    return bool(np.isfinite(grad_norms).all() and np.isfinite(ws.signal_norms).all()
+                and np.isfinite(ws.unit_grad_flat).all())

@@ -19,23 +19,24 @@ class OptimizerError(ValueError):
     """An unknown optimizer name."""
 
 
+_RATIO_LIMIT = 1.0 / np.finfo(np.float64).max
+
+
 def update_fits(update_norms: np.ndarray, weight_norms: np.ndarray | None) -> bool:
     """True when every ‖ΔW_i‖ and every ratio ‖ΔW_i‖ / ‖W_i‖ (where ‖W_i‖ > 0) is finite."""
     if not np.isfinite(update_norms).all():
         return False
-    if weight_norms is None:
-        return True
-    with np.errstate(all="ignore"):
-        ratios = np.divide(update_norms, weight_norms, where=weight_norms > 0,
-                           out=np.zeros(len(update_norms)))
-    return bool(np.isfinite(ratios).all())
+    # ratio overflows  <=>  ‖ΔW‖ / max > ‖W‖ (the product only underflows, never warns)
+    return weight_norms is None or not (
+        (update_norms * _RATIO_LIMIT > weight_norms) & (weight_norms > 0)).any()
 
 
 def frobenius_norms(pieces: list[np.ndarray]) -> np.ndarray:
     """‖piece‖_F each: the fast squared sum, redone overflow-safely where it overflowed."""
     norms = np.sqrt([float(np.vdot(piece, piece)) for piece in pieces])
-    for i in np.flatnonzero(~np.isfinite(norms)):
-        norms[i] = safe_norm(pieces[i])
+    if not np.isfinite(norms).all():
+        for i in np.flatnonzero(~np.isfinite(norms)):
+            norms[i] = safe_norm(pieces[i])
     return norms
 
 
@@ -50,6 +51,7 @@ class Optimizer:
         self.lr, self.l2, self.momentum = lr, l2, momentum
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         self.steps = 0
+        self.applied = True  # False after a step whose update overflowed (nothing changed)
         self._state: list[list[np.ndarray]] = []
 
     def _buffers(self, params: list[np.ndarray], count: int) -> list[list[np.ndarray]]:
@@ -81,7 +83,8 @@ class Optimizer:
             norms = self.lr * np.asarray(grad_norms, np.float64)
         else:
             norms = frobenius_norms(deltas[: len(weights)])
-        if weight_norms is None or update_fits(norms, weight_norms):
+        self.applied = update_fits(norms, weight_norms)
+        if self.applied:
             for p, delta in zip(params, deltas, strict=True):
                 p -= delta
         return norms
@@ -91,7 +94,8 @@ class Optimizer:
                   weight_norms: np.ndarray | None = None) -> np.ndarray:
         """Same update on packed parameters (all weights, then biases) in a few whole-array ops.
 
-        weight_sizes: element count of each weight matrix (they come first in the packing).
+        weight_sizes: element count of each weight matrix (they come first in the packing);
+        grad_norms, weight_norms and the return value as in `step`.
         """
         self.steps += 1
         n_weights = sum(weight_sizes)
@@ -104,7 +108,8 @@ class Optimizer:
             ends = np.cumsum(weight_sizes).tolist()
             pieces = [delta[end - size:end] for size, end in zip(weight_sizes, ends, strict=True)]
             norms = frobenius_norms(pieces)
-        if weight_norms is None or update_fits(norms, weight_norms):
+        self.applied = update_fits(norms, weight_norms)
+        if self.applied:
             params -= delta
         return norms
 

@@ -16,7 +16,7 @@ from core.history import History
 from core.losses import prepare_targets
 from core.network import BackwardResult, Network
 from core.network_buffers import split_views
-from core.optimizers import Optimizer, frobenius_norms, make_optimizer, update_fits
+from core.optimizers import Optimizer, frobenius_norms, make_optimizer
 
 __all__ = ["StepStats", "Trainer", "TrainerError", "decision_grid"]
 
@@ -218,7 +218,7 @@ class Trainer:
             else:
                 update_norms = self.optimizer.step(net.weights, net.biases, result.dW, result.db,
                                                    grad_norms, weight_norms)
-            if update_fits(update_norms, weight_norms):  # else the optimizer applied nothing
+            if self.optimizer.applied:  # False: the update overflowed and was not applied
                 np.divide(update_norms, weight_norms, out=update_ratio, where=weight_norms > 0)
             else:
                 problem = "the weight update overflowed"
@@ -271,7 +271,4 @@ def _divergence(result: BackwardResult) -> str:
     """
     if not math.isfinite(result.loss):
         return "the loss became infinite or NaN"
-    finite = (np.isfinite(result.grad_norms).all() and math.isfinite(result.bias_grad_norm)
-              and np.isfinite(result.signal_norms).all()
-              and all(np.isfinite(u).all() for u in result.unit_grad))
-    return "" if finite else "a gradient became infinite or NaN"
+    return "" if result.statistics_finite else "a gradient became infinite or NaN"
