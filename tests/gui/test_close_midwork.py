@@ -227,12 +227,7 @@ CORRUPT_VALUES = {
 }
 
 
-_CORRUPT_BUGS: dict[str, str] = {}  # R14 fixed in gui/session.py
-
-
-@pytest.mark.parametrize("key", [
-    pytest.param(key, marks=[pytest.mark.xfail(strict=True, reason=_CORRUPT_BUGS[key])]
-                 if key in _CORRUPT_BUGS else []) for key in CORRUPT_VALUES])
+@pytest.mark.parametrize("key", list(CORRUPT_VALUES))
 def test_corrupt_setting_does_not_stop_the_app(qtbot, _isolated_settings, key, excepthook_calls):
     from gui.settings import app_settings
 
