@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
+
+from gui.lab.views.grid_axis import OpaqueGridAxis
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -19,7 +20,7 @@ def decade_label(exponent: int) -> str:
     return "10" + str(exponent).translate(_SUPERSCRIPT)
 
 
-class DecadeAxis(pg.AxisItem):
+class DecadeAxis(OpaqueGridAxis):
     """AxisItem whose log mode puts labelled ticks on whole decades and unlabelled minors."""
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802  (pyqtgraph override)

@@ -8,6 +8,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gui.lab.views.decade_axis import DecadeAxis
+from gui.lab.views.grid_axis import OpaqueGridAxis
 
 BACKGROUND = "#15181d"
 FOREGROUND = "#c9ccd1"
@@ -39,7 +40,7 @@ def make_graphics_widget() -> pg.GraphicsLayoutWidget:
 
 def log_axes() -> dict[str, DecadeAxis]:
     """axisItems for a PlotItem whose y-axis is logarithmic (decade labels only)."""
-    return {"left": DecadeAxis("left")}
+    return {"left": DecadeAxis("left", background=BACKGROUND)}
 
 
 def layer_ticks(axis: pg.AxisItem, n_layers: int) -> None:
@@ -67,6 +68,10 @@ def control_bar(*widgets: QWidget) -> QWidget:
 
 def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str) -> pg.PlotItem:
     """Give a PlotItem the Lab look: title, labelled axes, faint grid, readable tick fonts."""
+    plain = {side: OpaqueGridAxis(side, background=BACKGROUND) for side in ("left", "bottom")
+             if not isinstance(plot.getAxis(side), OpaqueGridAxis)}
+    if plain:
+        plot.setAxisItems(plain)
     plot.setTitle(title, color=FOREGROUND, size="10pt")
     for side, text in (("bottom", x_label), ("left", y_label)):
         axis = plot.getAxis(side)
@@ -75,8 +80,8 @@ def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str) -> pg.
         axis.setTickFont(label_font())
         axis.setLabel(text, color=FOREGROUND, **{"font-size": f"{FONT_POINT_SIZE}pt"})
         axis.enableAutoSIPrefix(False)
-    # A horizontal grid only: full-plot grid lines are the costliest thing pyqtgraph paints
-    # offscreen (~3 ms per axis per frame), and the y values are what the user reads off.
+    # A horizontal grid only (the y values are what the user reads off); OpaqueGridAxis draws
+    # it opaque and behind the data, which is ~10x cheaper than pyqtgraph's translucent lines.
     plot.showGrid(x=False, y=True, alpha=GRID_ALPHA)
     plot.setMenuEnabled(False)
     return plot
