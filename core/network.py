@@ -280,18 +280,15 @@ class Network:
                 h = np.add(h, acts[i], out=ws.skip_out[i])
             acts.append(h)
             dfs.append(d)
-            if stats:
+            if stats and act.name != "relu":  # ReLU peaks are taken per run after the pass
                 peak_abs_derivative(act, d, ws.ones, ws.max_abs_df[i], ws.scratch[d.shape[1]])
         loss = loss_and_logit_grad(self.loss, ws.z[-1], y, ws.grad_z[-1])
         for i in range(n_layers - 1, -1, -1):
             g = ws.grad_z[i + 1]
             w = weights[i]
             dW = np.matmul(acts[i].T, g, out=ws.dW[i])
-            np.dot(ws.ones, g, out=ws.db[i])
             if stats:
                 ws.grad_sq[i] = np.vdot(dW, dW)
-                scratch = np.abs(g, out=ws.scratch[g.shape[1]])
-                np.dot(ws.ones, scratch, out=ws.unit_grad[i + 1])
             if i == 0 and not stats:
                 break
             grad_a = np.matmul(g, w.T, out=ws.grad_a[i])
@@ -301,12 +298,37 @@ class Network:
                 ws.signal_norms[i] = np.vdot(grad_a, grad_a)
             if i > 0:
                 np.multiply(grad_a, dfs[i], out=ws.grad_z[i])
+        g_out = ws.grad_z[-1]
+        np.dot(ws.ones, g_out, out=ws.db[-1])
+        for grad_z, db in zip(ws.grad_z_runs, ws.db_runs, strict=True):
+            np.matmul(ws.ones, grad_z, out=db)
         if stats:
-            scratch = np.abs(ws.grad_a[0], out=ws.scratch[self.sizes[0]])
-            np.dot(ws.ones, scratch, out=ws.unit_grad[0])
-            ws.unit_grad_flat *= 1.0 / len(X)
+            self._column_statistics(ws)
             np.sqrt(ws.signal_norms, out=ws.signal_norms)
         return loss
+
+    def _column_statistics(self, ws: Workspace) -> None:
+        """Mean |dL/dunit| per unit and ReLU peaks, one batched call per run of equal widths.
+
+        Overwrites the hidden dL/dz buffers with their absolute values (nothing reads them later).
+        """
+        ones, last = ws.ones, self.n_weight_layers
+        np.dot(ones, np.abs(ws.grad_a[0], out=ws.scratch[self.sizes[0]]), out=ws.unit_grad[0])
+        np.dot(ones, np.abs(ws.grad_z[last], out=ws.scratch[self.sizes[-1]]),
+               out=ws.unit_grad[last])
+        for grad_z, unit in zip(ws.grad_z_runs, ws.unit_grad_runs, strict=True):
+            np.matmul(ones, np.abs(grad_z, out=grad_z), out=unit)
+        ws.unit_grad_flat *= 1.0 / len(ones)
+        relu = [act.name == "relu" for act in self.activations]
+        for (first, count, _, _), d, peak in zip(ws.runs, ws.d_runs, ws.max_abs_df_runs,
+                                                 strict=True):
+            # f' is 0 or 1: a column sum by BLAS is much faster than a max-reduction over rows.
+            if all(relu[first:first + count]):
+                np.minimum(np.matmul(ones, d, out=peak), 1, out=peak)
+                continue
+            for k in range(count):
+                if relu[first + k]:
+                    np.minimum(np.dot(ones, d[k], out=peak[k]), 1, out=peak[k])
 
 
 def _build_activations(

@@ -91,3 +91,25 @@ def test_inplace_kernels_equal_the_activation_module(name, params, dtype):
     f, df = act.f_df(z)
     np.testing.assert_array_equal(h, f)
     np.testing.assert_array_equal(d, df)
+
+
+@pytest.mark.parametrize("activation", [
+    "relu", ["relu", "tanh", "relu", "relu", "sigmoid"], ["linear", "relu", "relu", "elu", "relu"],
+])
+def test_batch_peaks_and_unit_means_match_a_per_layer_reference(activation):
+    # Equal-width hidden layers are batched per run; mixed widths and activations must not matter.
+    net = Network([3, 5, 5, 4, 4, 4, 2], activation, "he_normal", "mse", seed=4)
+    net.biases[1][:2] = -50.0  # two dead units in a ReLU layer inside a run
+    X, y = _data(n=11)
+    result = net.backward_stats(X, np.stack([y, -y], axis=1))
+    a, peaks = X, []
+    for i, (w, b) in enumerate(zip(net.weights[:-1], net.biases[:-1], strict=True)):
+        h, df = net.activations[i].f_df(a @ w + b)
+        peaks.append(np.abs(df).max(axis=0))
+        a = h
+    np.testing.assert_allclose(result.max_abs_derivative, np.concatenate(peaks), rtol=1e-12)
+    assert result.dead_mask[1][:2].all()
+    np.testing.assert_array_equal(np.concatenate(result.dead_mask), np.concatenate(peaks) == 0)
+    again = net.backward_stats(X, np.stack([y, -y], axis=1))  # fresh buffers, same numbers
+    for mine, other in zip(result.unit_grad, again.unit_grad, strict=True):
+        np.testing.assert_array_equal(mine, other)
