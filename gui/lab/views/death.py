@@ -12,6 +12,7 @@ from gui.lab.views import theme
 from gui.lab.views.death_grid import DeadGridPlot
 from gui.lab.views.history_cache import shared_history
 from gui.lab.views.safe_values import finite_or
+from gui.lab.views.sticky_range import StickyRange, apply_x
 
 MAX_LINES = 12
 SATURATING = {"sigmoid", "tanh", "hard_sigmoid", "softsign", "hard_tanh"}
@@ -51,6 +52,9 @@ class DeathView(QWidget):
                                            "Dead units per layer", "step", "units (%)")
         self.lines_plot.setDownsampling(auto=True, mode="peak")
         self.lines_plot.setClipToView(True)
+        self.lines_plot.disableAutoRange()   # sticky ranges: refitting every frame costs ms
+        self._step_range = StickyRange(pad_low=0.0, pad_high=0.25, min_pad=10.0)
+        self._top_range = StickyRange(pad_low=0.0, pad_high=0.25, min_pad=1.0)
         self.legend = theme.add_legend(self.lines_plot)
         self.legend.setColumnCount(2)
         self.grid = DeadGridPlot(self.graphics.addPlot(row=2, col=1))
@@ -68,8 +72,10 @@ class DeathView(QWidget):
         self._layers = np.zeros(0, np.int64)
         self._dead_curves: list = []
         self._saturation_curves: list = []
+        self._saturation_shown = True   # the saturation curves may hold data (cleared once)
         self._drawn: dict[str, np.ndarray] = {}
         self._trainer = None
+        self._lines_title = ""
         self.total_dead_percent = 0.0
 
     def reset_view(self, trainer) -> None:
@@ -91,6 +97,8 @@ class DeathView(QWidget):
         names = {a.name for a in trainer.network.activations}
         self.show_saturation.setChecked(bool(names & SATURATING))
         self._drawn = {}
+        self._step_range.reset()
+        self._top_range.reset()
         self.refresh(trainer)
 
     def refresh(self, trainer) -> None:
@@ -99,12 +107,13 @@ class DeathView(QWidget):
         stats = trainer.last
         n_hidden = trainer.network.n_hidden
         if stats is None or n_hidden == 0:
-            self.big_number.setText("no hidden layer" if n_hidden == 0 else "total dead: –")
-            self.definition.setText("" if n_hidden == 0 else "no step yet")
+            theme.set_text(self.big_number,
+                           "no hidden layer" if n_hidden == 0 else "total dead: –")
+            theme.set_text(self.definition, "" if n_hidden == 0 else "no step yet")
             return
         dead = np.concatenate([np.asarray(m, bool) for m in stats.dead_units_dataset])
         self.total_dead_percent = 100.0 * float(dead.mean())
-        self.big_number.setText(f"total dead: {self.total_dead_percent:.1f} %")
+        theme.set_text(self.big_number, f"total dead: {self.total_dead_percent:.1f} %")
         k = trainer.config.dead_refresh_every
         batch = self.batch_definition.isChecked()
         definition = BATCH_DEFINITION if batch else DATASET_DEFINITION.format(k=k)
@@ -113,11 +122,13 @@ class DeathView(QWidget):
             text = f"big number and grid: {dataset_text}<br>lines: {definition}"
         else:
             text = f"big number, grid and lines: {dataset_text}"
-        self.definition.setText(text + self._subset_note(n_hidden))
+        theme.set_text(self.definition, text + self._subset_note(n_hidden))
         kind = "Dead (solid) and saturated (dashed)" if self.show_saturation.isChecked() else "Dead"
         where = "this batch" if batch else "dataset"
-        self.lines_plot.setTitle(f"{kind} units per layer — {where}", color=theme.FOREGROUND,
-                                 size="9pt")
+        lines_title = f"{kind} units per layer — {where}"
+        if lines_title != self._lines_title:   # a new title text re-lays the plot out
+            self._lines_title = lines_title
+            self.lines_plot.setTitle(lines_title, color=theme.FOREGROUND, size="9pt")
         self._draw_lines(trainer, batch)
         self.grid.update(stats.dead_units_dataset, stats.dataset_stats_step)
 
@@ -144,10 +155,15 @@ class DeathView(QWidget):
                 curve.setData(x, saturated_percent[:, k])
             self._drawn["saturated"] = saturated_percent
             top = max(top, float(saturated_percent.max(initial=0.0)))
-        else:
+        elif self._saturation_shown:
             for curve in self._saturation_curves:
                 curve.setData([], [])
-        self.lines_plot.setYRange(0.0, min(100.0, max(5.0, 1.25 * top)), padding=0.02)
+        self._saturation_shown = self.show_saturation.isChecked()
+        if len(x):
+            apply_x(self.lines_plot, self._step_range, x[0], x[-1])
+        new_top = self._top_range.fit(0.0, max(4.0, top))
+        if new_top is not None:
+            self.lines_plot.setYRange(0.0, min(100.0, new_top[1]), padding=0.02)
 
     def _on_option_changed(self) -> None:
         """Ask for a redraw now (not only on the next frame); the Lab runs it between steps,

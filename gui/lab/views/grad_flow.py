@@ -10,6 +10,7 @@ from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.history_cache import shared_history
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
+from gui.lab.views.sticky_range import StickyRange, apply_y
 
 N_TRAIL = 10
 
@@ -52,7 +53,8 @@ class GradFlowView(QWidget):
                         "step) and of the gradient signal flowing into it (dashed). Falling "
                         "towards layer 1 = vanishing gradient; rising = exploding. Values that "
                         "are exactly 0 are drawn at the bottom and counted under the plot.")
-        self.scale_recent.toggled.connect(self._apply_range)
+        self.scale_recent.toggled.connect(self._on_scale_toggled)
+        self._y_range = StickyRange(pad_low=0.1, pad_high=0.1, min_pad=0.15)
         self._extremes = (np.inf, -np.inf)
         self._drawn: dict[str, np.ndarray] = {}
         self._trail_steps: np.ndarray = np.zeros(0, np.int64)
@@ -62,6 +64,7 @@ class GradFlowView(QWidget):
         """New architecture: forget extremes and trails."""
         self._extremes = (np.inf, -np.inf)
         self._drawn = {}
+        self._y_range.reset()
         for curve in self.trail:
             curve.setData([], [])
         n_layers = trainer.network.n_weight_layers
@@ -75,7 +78,7 @@ class GradFlowView(QWidget):
         if stats is None:
             self.current.setData([], [])
             self.signal.setData([], [])
-            self.note.setText("no step yet")
+            theme.set_text(self.note, "no step yet")
             return
         layers = np.arange(1, len(stats.grad_norms) + 1, dtype=np.float64)
         steps, history = shared_history.read(trainer, "grad_norms")
@@ -101,16 +104,22 @@ class GradFlowView(QWidget):
         self._extremes = (min(self._extremes[0], low), max(self._extremes[1], high))
         self._recent = (low, high)
         notes = [n for n in (clamp_counts_text(grads), clamp_counts_text(signal)) if n]
-        self.note.setText(f"step {stats.step}" + (" — ‖dW‖: " + notes[0] if notes else "")
-                          + ("" if not stats.diverged else " — diverged, weights not updated"))
+        theme.set_text(self.note, f"step {stats.step}" + (" — ‖dW‖: " + notes[0] if notes else "")
+                       + ("" if not stats.diverged else " — diverged, weights not updated"))
+        self._apply_range()
+
+    def _on_scale_toggled(self) -> None:
+        """The other fitting rule: refit at once."""
+        self._y_range.reset()
         self._apply_range()
 
     def _apply_range(self) -> None:
-        """Fit the y-axis to the recent window or to all-time extremes (log10 view units)."""
+        """Fit the y-axis to the recent window or to all-time extremes (log10 view units), with
+        hysteresis so it does not move (and re-lay its ticks) on every frame."""
         if not self._drawn:
             return
         low, high = self._recent if self.scale_recent.isChecked() else self._extremes
-        self.plot.setYRange(np.log10(low) - 0.15, np.log10(high) + 0.15, padding=0)
+        apply_y(self.plot, self._y_range, float(np.log10(low)), float(np.log10(high)))
 
     def export_targets(self) -> list[ExportTarget]:
         """The plot (PNG/SVG) and the drawn norms per layer (CSV)."""

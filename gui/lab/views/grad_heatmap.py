@@ -13,6 +13,7 @@ from gui.lab.views.history_cache import shared_history
 from gui.lab.views.safe_values import clamp_counts_text, log10_safe, log_bounds
 
 N_STEPS_SHOWN = 400
+SCROLL_CHUNKS = 8   # the x range jumps by n_steps / 8 at a time (not every step: axis relayout)
 COLORBAR_LABEL = "log10 ‖dW‖_F"
 
 
@@ -46,12 +47,15 @@ class GradHeatmapView(QWidget):
                         "at the bottom = gradients vanish before reaching the first layers.")
         self._steps = np.zeros(0, np.int64)
         self._log_norms = np.zeros((0, 1))
+        self._levels: tuple[float, float] | None = None
+        self._x_range: tuple[float, float] | None = None
 
     def reset_view(self, trainer) -> None:
         """New architecture: clear the image."""
         self._steps = np.zeros(0, np.int64)
         self._log_norms = np.zeros((0, trainer.network.n_weight_layers))
         self.image.clear()
+        self._levels = self._x_range = None
         self.plot.setYRange(0.5, trainer.network.n_weight_layers + 0.5, padding=0)
         self.refresh(trainer)
 
@@ -60,7 +64,7 @@ class GradHeatmapView(QWidget):
         steps, norms = shared_history.read(trainer, "grad_norms")
         steps, norms = steps[-self.n_steps:], norms[-self.n_steps:]
         if len(steps) == 0:
-            self.note.setText("no step yet")
+            theme.set_text(self.note, "no step yet")
             return
         safe = log10_safe(norms, log_bounds(norms))
         self._steps, self._log_norms = steps, safe.values
@@ -71,14 +75,25 @@ class GradHeatmapView(QWidget):
         if high <= low:
             low, high = low - 0.5, high + 0.5
         self.image.setImage(safe.values, autoLevels=False, levels=(low, high))
-        self.colorbar.setLevels(values=(low, high))
+        if (low, high) != self._levels:
+            self._levels = (low, high)
+            self.colorbar.setLevels(values=(low, high))
         n_layers = safe.values.shape[1]
         first, last = float(steps[0]) - 0.5, float(steps[-1]) + 0.5
         self.image.setRect(QRectF(first, 0.5, max(last - first, 1.0), n_layers))
-        self.plot.setXRange(first, first + max(last - first, self.n_steps), padding=0)
+        self._scroll_to(first, last)
         clamped = clamp_counts_text(safe)
-        self.note.setText(f"steps {steps[0]}–{steps[-1]}; colour range 1e{low:g} … 1e{high:g}"
-                          + (f"; {clamped}, drawn at the range ends" if clamped else ""))
+        theme.set_text(self.note, f"steps {steps[0]}–{steps[-1]}; colour range 1e{low:g} … "
+                       f"1e{high:g}" + (f"; {clamped}, drawn at the range ends" if clamped else ""))
+
+    def _scroll_to(self, first: float, last: float) -> None:
+        """Keep [first, last] in view, moving the x range in whole chunks of steps."""
+        chunk = max(1.0, float(np.ceil(self.n_steps / SCROLL_CHUNKS)))
+        start = float(np.floor(first / chunk) * chunk)
+        end = max(start + float(np.ceil((last - start) / chunk)) * chunk, start + self.n_steps)
+        if (start, end) != self._x_range:
+            self._x_range = (start, end)
+            self.plot.setXRange(start, end, padding=0)
 
     def export_targets(self) -> list[ExportTarget]:
         """The heatmap (PNG/SVG) and its cells (CSV: one row per step, one column per layer)."""

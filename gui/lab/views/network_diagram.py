@@ -116,7 +116,7 @@ class NetworkDiagramView(QWidget):
         stats = trainer.last
         if stats is None:
             self.plot.setTitle(f"{self.title} — no step yet", color=theme.FOREGROUND)
-            self.legend_label.setText(self._legend_html(trainer))
+            theme.set_text(self.legend_label, self._legend_html(trainer))
             return
         if stats.step != self._drawn_step:
             self._drawn_step = stats.step
@@ -127,9 +127,7 @@ class NetworkDiagramView(QWidget):
             self._recolor()
             self.pulse.new_step(self.model.column_strength())
             self.plot.setTitle(f"{self.title} — step {stats.step}", color=theme.FOREGROUND)
-            legend = self._legend_html(trainer)
-            if legend != self.legend_label.text:
-                self.legend_label.setText(legend)
+            theme.set_text(self.legend_label, self._legend_html(trainer))
             if self.isVisible() and not self._timer.isActive():
                 self._timer.start()
         self._draw_pulse()

@@ -142,3 +142,9 @@ def pen(color: QColor | str, width: float = 1.5, dashed: bool = False) -> QPen:
     if dashed:
         result.setStyle(pg.QtCore.Qt.PenStyle.DashLine)
     return result
+
+
+def set_text(label: pg.LabelItem, text: str) -> None:
+    """label.setText(text) unless it already shows that text (each new text re-lays it out)."""
+    if label.text != text:
+        label.setText(text)

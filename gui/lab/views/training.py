@@ -10,6 +10,7 @@ from gui.lab.views import theme
 from gui.lab.views.boundary_plot import BoundaryPlot
 from gui.lab.views.history_cache import shared_history
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
+from gui.lab.views.sticky_range import StickyRange, apply_x, apply_y
 
 
 class TrainingView(QWidget):
@@ -31,6 +32,9 @@ class TrainingView(QWidget):
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
+            plot.disableAutoRange()   # sticky ranges below: refitting every frame costs ms
+        self._step_range = StickyRange(pad_low=0.0, pad_high=0.25, min_pad=10.0)
+        self._loss_range = StickyRange(pad_low=0.1, pad_high=0.1, min_pad=0.1)
         self.loss_curve = self.loss_plot.plot(pen=theme.pen(theme.ACCENT, 1.5))
         theme.add_legend(self.accuracy_plot, offset=(-8, -8))
         self.train_curve = self.accuracy_plot.plot(pen=theme.pen(theme.ACCENT, 1.5),
@@ -61,6 +65,8 @@ class TrainingView(QWidget):
             self.boundary.reset(trainer)
         self.accuracy_plot.setVisible(ds.task != "regression")
         self._drawn = {}
+        self._step_range.reset()
+        self._loss_range.reset()
         self.refresh(trainer)
         if self._has_boundary:
             self.boundary.refresh(trainer, force=True)
@@ -69,13 +75,16 @@ class TrainingView(QWidget):
         """Redraw the curves; recompute the boundary when due (throttled)."""
         steps, loss = shared_history.read(trainer, "loss")
         if len(steps) == 0:
-            self.note.setText("no step yet")
+            theme.set_text(self.note, "no step yet")
             for curve in (self.loss_curve, self.train_curve, self.test_curve):
                 curve.setData([], [])
             return
         x = steps.astype(np.float64)
         safe_loss = log_safe(loss, log_bounds(loss))
         self.loss_curve.setData(x, safe_loss.values)
+        apply_x(self.loss_plot, self._step_range, x[0], x[-1])
+        apply_y(self.loss_plot, self._loss_range, float(np.log10(safe_loss.values.min())),
+                float(np.log10(safe_loss.values.max())))
         _, train = shared_history.read(trainer, "train_accuracy")
         _, test = shared_history.read(trainer, "test_accuracy")
         train_pct, test_pct = 100.0 * train, 100.0 * test
@@ -96,7 +105,7 @@ class TrainingView(QWidget):
             text += f"; loss: {clamped}, drawn at the axis ends"
         if last is not None and last.diverged:
             text += " — diverged, weights not updated"
-        self.note.setText(text)
+        theme.set_text(self.note, text)
 
     def export_targets(self) -> list[ExportTarget]:
         """Loss/accuracy curves and (for 2-D data) the decision boundary grid."""

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
+from gui.lab.views.sticky_range import StickyRange, apply_y
 
 HEALTHY_LOW, HEALTHY_HIGH = 1e-4, 1e-2      # rule of thumb: about 1e-3 per step is healthy
 HEALTHY_COLOR = (80, 200, 120)
@@ -50,6 +51,7 @@ class UpdateRatioView(QWidget):
         self.setToolTip("Size of this step's update of each weight matrix relative to the matrix "
                         "(Frobenius norms). Around 1e-3 is healthy (green band); far below = the "
                         "layer barely learns, far above = the learning rate is too large.")
+        self._y_range = StickyRange(pad_low=0.1, pad_high=0.1, min_pad=0.3)
         self._layers = np.zeros(0)
         self._values = np.zeros(0)
         self._step = 0
@@ -60,6 +62,7 @@ class UpdateRatioView(QWidget):
         theme.layer_ticks(self.plot.getAxis("bottom"), n)
         self.plot.setXRange(0.5, n + 0.5, padding=0.02)
         self.band_label.setPos(0.6, np.log10(HEALTHY_HIGH))
+        self._y_range.reset()
         self.refresh(trainer)
 
     def refresh(self, trainer) -> None:
@@ -67,7 +70,7 @@ class UpdateRatioView(QWidget):
         stats = trainer.last
         if stats is None:
             self.curve.setData([], [])
-            self.note.setText("no step yet")
+            theme.set_text(self.note, "no step yet")
             return
         ratio = np.asarray(stats.update_ratio, np.float64)
         updated = ~np.isnan(ratio)
@@ -77,7 +80,8 @@ class UpdateRatioView(QWidget):
         self.curve.setData(layers, safe.values)
         self._layers, self._values, self._step = layers, safe.values, stats.step
         shown = np.concatenate([safe.values, [HEALTHY_LOW, HEALTHY_HIGH]])
-        self.plot.setYRange(np.log10(shown.min()) - 0.3, np.log10(shown.max()) + 0.3, padding=0)
+        apply_y(self.plot, self._y_range, float(np.log10(shown.min())),
+                float(np.log10(shown.max())))
         parts = [f"step {stats.step}"]
         if not updated.all():
             parts.append(f"{int((~updated).sum())} layers not updated "
@@ -85,7 +89,7 @@ class UpdateRatioView(QWidget):
         clamped = clamp_counts_text(safe)
         if clamped:
             parts.append(clamped + ", drawn at the axis ends")
-        self.note.setText("; ".join(parts))
+        theme.set_text(self.note, "; ".join(parts))
 
     def export_targets(self) -> list[ExportTarget]:
         """The plot (PNG/SVG) and the drawn ratio per layer (CSV)."""
