@@ -20,11 +20,14 @@ from gui.lab.views import (
     NetworkDiagramView,
     TrainingView,
     UpdateRatioView,
+    theme,
 )
 from gui.lab.views.diagram_model import MAX_DOTS_PER_COLUMN, DiagramModel
 from gui.lab.views.history_cache import HistoryCache
 from gui.lab.views.pulse import BackwardPulse
 from gui.lab.views.safe_values import LogBounds, log_bounds, log_safe
+from gui.lab.views.scatter_styles import restyle_spots
+from gui.lab.views.sticky_range import StickyRange
 
 SMALL = dict(depth=3, width=16, n_samples=200, batch_size=64, dead_refresh_every=1, seed=1)
 
@@ -236,3 +239,62 @@ def test_history_cache_shares_reads_and_follows_new_steps():
     trainer.step()
     steps, loss = cache.read(trainer, "loss")
     assert steps[-1] == 4 and len(loss) == 4
+
+
+def test_restyle_spots_draws_what_set_pen_and_set_brush_draw(qtbot):
+    rng = np.random.default_rng(0)
+    pens = np.array([pg.mkPen("w", width=0.5), pg.mkPen("r", width=2.0)], dtype=object)
+    brushes = np.array(theme.brush_palette(theme.GRAD_COLORMAP, 16), dtype=object)
+    pen_index, brush_index = rng.integers(0, 2, 300), rng.integers(0, 16, 300)
+    images = []
+    for fast in (True, False):
+        widget = pg.PlotWidget()
+        qtbot.addWidget(widget)
+        scatter = pg.ScatterPlotItem(x=np.arange(300) % 20, y=np.arange(300) // 20, size=9,
+                                     symbol="o", pen=pens[0], brush=brushes[0])
+        widget.addItem(scatter)
+        if fast:
+            scatter.updateSpots = lambda *a, **k: pytest.fail("took the per-spot path")
+            restyle_spots(scatter, pens, brushes, pen_index, brush_index)
+        else:
+            scatter.setPen(list(pens[pen_index]))
+            scatter.setBrush(list(brushes[brush_index]))
+        widget.resize(300, 300)
+        image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+        images.append(np.frombuffer(image.constBits(), np.uint8).copy())
+    assert not is_blank(image) and np.array_equal(images[0], images[1])
+
+
+def test_sticky_range_holds_the_data_and_rarely_moves():
+    rng = np.random.default_rng(1)
+    sticky, changes = StickyRange(pad_low=0.1, pad_high=0.1, min_pad=0.15), 0
+    for centre in np.cumsum(rng.normal(0.0, 0.05, 500)):
+        low, high = centre - 1.0, centre + 1.0 + rng.uniform(0, 0.2)
+        changes += sticky.fit(low, high) is not None
+        assert sticky.range[0] <= low and high <= sticky.range[1]
+    assert 1 <= changes < 60
+    assert sticky.fit(0.0, 0.01) is not None and sticky.range[1] - sticky.range[0] < 1.0
+
+
+def test_heatmap_scrolls_in_chunks_and_keeps_the_newest_step_in_view(qtbot):
+    trainer = make_trainer(steps=3)
+    view = make_view(qtbot, GradHeatmapView, trainer)
+    view.n_steps = 20
+    ranges = set()
+    for _ in range(60):
+        trainer.step()
+        view.refresh(trainer)
+        low, high = view.plot.getViewBox().viewRange()[0]
+        rect = view.image.mapRectToParent(view.image.boundingRect())
+        assert low <= rect.left() + 1e-6 and rect.right() <= high + 1e-6
+        ranges.add((low, high))
+    assert len(ranges) < 60 / 2
+
+
+def test_grid_lines_are_opaque_and_behind_the_data(qtbot):
+    view = make_view(qtbot, TrainingView, make_trainer(steps=5))
+    axis = view.accuracy_plot.getAxis("left")
+    assert axis.zValue() < view.accuracy_plot.getViewBox().zValue()
+    view.grab()
+    _, ticks, _ = axis.generateDrawSpecs(pg.QtGui.QPainter())
+    assert ticks and all(pen.color().alpha() == 255 for pen, _, _ in ticks)

@@ -90,7 +90,8 @@ class GradHeatmapView(QWidget):
         """Keep [first, last] in view, moving the x range in whole chunks of steps."""
         chunk = max(1.0, float(np.ceil(self.n_steps / SCROLL_CHUNKS)))
         start = float(np.floor(first / chunk) * chunk)
-        end = max(start + float(np.ceil((last - start) / chunk)) * chunk, start + self.n_steps)
+        width = max(last - start, self.n_steps + chunk)    # constant while the steps are dense
+        end = start + float(np.ceil(width / chunk)) * chunk
         if (start, end) != self._x_range:
             self._x_range = (start, end)
             self.plot.setXRange(start, end, padding=0)

@@ -15,6 +15,7 @@ from gui.lab.views.diagram_model import DiagramModel, dots_per_column
 from gui.lab.views.pulse import BackwardPulse
 from gui.lab.views.safe_values import describe_value
 from gui.lab.views.saturation_probe import SaturationProbe
+from gui.lab.views.scatter_styles import restyle_spots
 
 N_COLOR_LEVELS = 64
 MAX_EDGE_SEGMENTS = 6000
@@ -76,7 +77,7 @@ class NetworkDiagramView(QWidget):
         self.probe = SaturationProbe()
         self.pulse = BackwardPulse()
         self._drawn_step = -1
-        self._pen_index: np.ndarray | None = None
+        self._levels: tuple[float, float] | None = None
         self._dead_definition = ""
         self._layer_names: list[str] = []
         self._timer = QTimer(self)
@@ -96,7 +97,7 @@ class NetworkDiagramView(QWidget):
         symbol, size = _dot_style(m.n_columns)
         self.scatter.setData(x=m.x, y=m.y, data=np.arange(m.n_dots), symbol=symbol, size=size,
                              brush=self._brushes[0], pen=self._plain_pen)
-        self._pen_index = None
+        self._levels = None
         segments = m.edge_segments(MAX_EDGE_SEGMENTS)
         if segments is None:
             self.edges.setData([], [])
@@ -145,12 +146,11 @@ class NetworkDiagramView(QWidget):
         pen_index = np.zeros(m.n_dots, np.int64)
         pen_index[m.is_dead] = 1
         pen_index[m.is_saturated] = 2
-        # dead/saturated states change only every few steps: skip the costly per-spot pen update
-        if self._pen_index is None or not np.array_equal(pen_index, self._pen_index):
-            self.scatter.setPen(self._pen_table[pen_index], update=False)
-            self._pen_index = pen_index
-        self.scatter.setBrush(self._brush_table[brush_index], update=True)
-        self.colorbar.setLevels(values=m.color_levels())
+        restyle_spots(self.scatter, self._pen_table, self._brush_table, pen_index, brush_index)
+        levels = m.color_levels()
+        if levels != self._levels:
+            self._levels = levels
+            self.colorbar.setLevels(values=levels)
 
     def _set_column_ticks(self) -> None:
         """Name the columns (in, h1, ..., out) when there are few; plain numbers otherwise."""
