@@ -25,7 +25,6 @@ from core.network_buffers import (
     peak_abs_derivative,
     repair_overflowed_statistics,
     safe_norm,
-    split_views,
 )
 
 # Rows per chunk for forward-only passes over big sets, to bound memory.
@@ -132,8 +131,12 @@ class Network:
         return X.astype(self.dtype, copy=False)
 
     def _forward_rows(self, a: np.ndarray, bufs: ForwardBuffers,
-                      peaks: list[np.ndarray] | None) -> np.ndarray:
-        """Logits of the rows `a` (a view into bufs); folds max |f'(z)| into `peaks` if given."""
+                      peaks: list[np.ndarray] | None, first: bool = False) -> np.ndarray:
+        """Logits of the rows `a` (a view into bufs).
+
+        With `peaks`, folds max |f'(z)| into them instead (written directly when `first`, the
+        first chunk) and stops after the last hidden layer: the logits are not needed then.
+        """
         k = len(a)
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             width = w.shape[1]
@@ -148,9 +151,12 @@ class Network:
             else:
                 h, d = activate_into(act, z, h_buf, bufs.d[width][:k], bufs.mask[width][:k])
                 if peaks is not None:
-                    peak = bufs.peak[:width]
+                    peak = peaks[i] if first else bufs.peak[:width]
                     peak_abs_derivative(act, d, bufs.ones[:k], peak, bufs.scratch[width][:k])
-                    np.maximum(peaks[i], peak, out=peaks[i])
+                    if not first:
+                        np.maximum(peaks[i], peak, out=peaks[i])
+                    if i == self.n_hidden - 1:
+                        return z
             if self.skip[i]:
                 h = np.add(h, a, out=h_buf)
             a = h
@@ -189,7 +195,7 @@ class Network:
         bufs = self._forward_buffers(len(X))
         with np.errstate(all="ignore"):
             for start in range(0, len(X), bufs.rows):
-                self._forward_rows(X[start:start + bufs.rows], bufs, result)
+                self._forward_rows(X[start:start + bufs.rows], bufs, result, first=start == 0)
         return result
 
     def dead_units(self, X: np.ndarray) -> list[np.ndarray]:
@@ -237,8 +243,9 @@ class Network:
         with np.errstate(all="ignore"):
             loss = self._pass(X, targets, ws, stats=True)
             flat = ws.max_abs_df_flat
-            dead_flat = flat == 0
-            saturated_flat = (flat < saturation_threshold) & ~dead_flat
+            dead = np.equal(flat, 0, out=ws.dead_flat)
+            saturated = np.less(flat, saturation_threshold, out=ws.saturated_flat)
+            saturated &= ~dead
             grad_norms = np.sqrt(ws.grad_sq)
             finite = repair_overflowed_statistics(ws, grad_norms)
             bias_norm = float(np.sqrt(np.vdot(ws.db_flat, ws.db_flat)))
@@ -248,8 +255,7 @@ class Network:
         return BackwardResult(
             loss=loss, logits=ws.z[-1], dW=ws.dW, db=ws.db,
             signal_norms=ws.signal_norms, unit_grad=ws.unit_grad,
-            dead_mask=split_views(dead_flat, ws.hidden_widths),
-            saturated_mask=split_views(saturated_flat, ws.hidden_widths),
+            dead_mask=ws.dead_mask, saturated_mask=ws.saturated_mask,
             max_abs_derivative=flat, grad_norms=grad_norms, bias_grad_norm=bias_norm,
             statistics_finite=finite,
             grad_flat=ws.grad_flat,

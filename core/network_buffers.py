@@ -132,6 +132,10 @@ class Workspace:
         self.unit_grad = split_views(self.unit_grad_flat, sizes)
         self.max_abs_df_flat = np.zeros(sum(hidden), dtype)
         self.max_abs_df = split_views(self.max_abs_df_flat, hidden)
+        self.dead_flat = np.empty(sum(hidden), bool)
+        self.dead_mask = split_views(self.dead_flat, hidden)
+        self.saturated_flat = np.empty(sum(hidden), bool)
+        self.saturated_mask = split_views(self.saturated_flat, hidden)
         self.hidden_widths = hidden
 
         def rows(flat: np.ndarray, start: int, count: int, width: int) -> np.ndarray:
