@@ -15,7 +15,6 @@ from core.datasets import Dataset, default_loss, load_csv, make_dataset
 from core.history import History
 from core.losses import prepare_targets
 from core.network import BackwardResult, Network
-from core.network_buffers import split_views
 from core.optimizers import Optimizer, frobenius_norms, make_optimizer
 
 __all__ = ["StepStats", "Trainer", "TrainerError", "decision_grid"]
@@ -114,8 +113,13 @@ class Trainer:
         self._targets = prepare_targets(loss, targets, len(self._labels), width, net.dtype)
         self._X_batch = np.empty((0, sizes[0]), net.dtype)
         hidden = sizes[1:-1]
-        self._hidden_offsets = np.cumsum([0, *hidden[:-1]])
+        self._hidden_offsets = np.cumsum([0, *hidden[:-1]]).astype(np.intp)
         self._hidden_widths = np.asarray(hidden, np.float64)
+        self._flag_buffer = np.empty((2, sum(hidden)), bool)
+        # Slices of the one float64 copy per step: unit_grad per layer, then the signal norms.
+        ends = np.cumsum([*sizes, net.n_weight_layers]).tolist()
+        self._unit_slices = [slice(end - size, end)
+                             for size, end in zip([*sizes, net.n_weight_layers], ends, strict=True)]
         self._dead_units = [np.zeros(w, bool) for w in hidden]
         self._dead_fraction_dataset = np.zeros(len(hidden))
         self._test_accuracy = math.nan
@@ -239,23 +243,22 @@ class Trainer:
         return stats
 
     def _make_stats(self, result, grad_norms, update_ratio, train_accuracy, message) -> StepStats:
-        """Copy what the GUI may keep out of the network's reused buffers."""
-        net = self.network
-        unit_grad_flat = np.concatenate(result.unit_grad, dtype=np.float64)
-        max_abs = result.max_abs_derivative
-        if net.n_hidden:
-            dead = max_abs == 0
-            saturated = (max_abs < self.config.saturation_threshold) & ~dead
-            dead_fraction = np.add.reduceat(dead, self._hidden_offsets) / self._hidden_widths
-            saturated_fraction = (np.add.reduceat(saturated, self._hidden_offsets)
-                                  / self._hidden_widths)
+        """Copy what the GUI may keep out of the network's reused buffers (one copy each)."""
+        copied = np.concatenate([*result.unit_grad, result.signal_norms], dtype=np.float64)
+        if self._hidden_offsets.size:
+            flags = self._flag_buffer  # row 0 dead, row 1 saturated, per hidden unit
+            np.concatenate(result.dead_mask, out=flags[0])
+            np.concatenate(result.saturated_mask, out=flags[1])
+            fractions = np.add.reduceat(flags, self._hidden_offsets, axis=1, dtype=np.float64)
+            fractions /= self._hidden_widths
+            dead_fraction, saturated_fraction = fractions
         else:
             dead_fraction = saturated_fraction = np.zeros(0)
         return StepStats(
             step=self.step_count, loss=result.loss, train_accuracy=train_accuracy,
             test_accuracy=self._test_accuracy, grad_norms=grad_norms,
-            signal_norms=result.signal_norms.copy(),
-            unit_grad=split_views(unit_grad_flat, net.sizes),
+            signal_norms=copied[self._unit_slices[-1]],
+            unit_grad=[copied[part] for part in self._unit_slices[:-1]],
             dead_fraction=dead_fraction, dead_fraction_dataset=self._dead_fraction_dataset,
             dead_units_dataset=self._dead_units, dataset_stats_step=self._dataset_stats_step,
             saturated_fraction=saturated_fraction, update_ratio=update_ratio,
