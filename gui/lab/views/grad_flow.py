@@ -38,10 +38,10 @@ class GradFlowView(QWidget):
         self.trail = [self.plot.plot(pen=theme.pen(theme.faded(theme.ACCENT, 20 + 12 * k), 1.0))
                       for k in range(N_TRAIL)]
         self.current = self.plot.plot(pen=theme.pen(theme.ACCENT, 2.5), symbol="o", symbolSize=7,
-                                      symbolBrush=theme.ACCENT, symbolPen=None,
+                                      **theme.symbol_style(theme.ACCENT),
                                       name="‖dW_i‖_F (this step)")
         self.signal = self.plot.plot(pen=theme.pen(theme.SECOND, 1.8, dashed=True), symbol="t",
-                                     symbolSize=7, symbolBrush=theme.SECOND, symbolPen=None,
+                                     symbolSize=7, **theme.symbol_style(theme.SECOND),
                                      name="‖∂L/∂a_i‖_F back-propagated signal at layer i's input")
         legend.addItem(self.trail[-1], f"‖dW_i‖_F, previous {N_TRAIL} recorded steps (fading)")
         layout = QVBoxLayout(self)

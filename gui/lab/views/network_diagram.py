@@ -116,7 +116,6 @@ class NetworkDiagramView(QWidget):
         """Recolour the dots when a new step arrived and advance the backward pulse."""
         stats = trainer.last
         if stats is None:
-            self.plot.setTitle(f"{self.title} — no step yet", color=theme.FOREGROUND)
             theme.set_text(self.legend_label, self._legend_html(trainer))
             return
         if stats.step != self._drawn_step:
@@ -127,7 +126,6 @@ class NetworkDiagramView(QWidget):
                                      f"(refreshed every {trainer.config.dead_refresh_every} steps)")
             self._recolor()
             self.pulse.new_step(self.model.column_strength())
-            self.plot.setTitle(f"{self.title} — step {stats.step}", color=theme.FOREGROUND)
             theme.set_text(self.legend_label, self._legend_html(trainer))
             if self.isVisible() and not self._timer.isActive():
                 self._timer.start()
@@ -203,10 +201,12 @@ class NetworkDiagramView(QWidget):
                           " mean |grad|, dead if ≥ half are")
         zeros = int(self.model.grad_underflow.sum())
         zero_note = f"; {zeros} dots exactly 0 (underflow), drawn at the floor" if zeros else ""
+        step = "no step yet" if trainer.last is None else f"step {trainer.last.step}"
         orange = theme.SATURATED_ORANGE.name()
         grey = theme.DEAD_GREY.name()
         return "<br>".join([
-            f"colour = mean |∂L/∂z| over the batch (log10){zero_note}",
+            # the step is here, not in the title: a new title text re-lays the plot out
+            f"{step} · colour = mean |∂L/∂z| over the batch (log10){zero_note}",
             f"<span style='color:{grey}'>○ grey hollow</span> = "
             f"{self._dead_definition or 'dead on the dataset'}",
             f"<span style='color:{orange}'>◎ orange ring</span> = {saturated}",

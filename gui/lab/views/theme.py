@@ -148,3 +148,12 @@ def set_text(label: pg.LabelItem, text: str) -> None:
     """label.setText(text) unless it already shows that text (each new text re-lays it out)."""
     if label.text != text:
         label.setText(text)
+
+
+NO_PEN = pg.mkPen(None)
+
+
+def symbol_style(color: QColor) -> dict[str, object]:
+    """symbolBrush/symbolPen for PlotDataItem as ready objects (a QColor or None there makes a
+    new QBrush/QPen on every setData: pyqtgraph then re-renders the symbol every frame)."""
+    return {"symbolBrush": QBrush(color), "symbolPen": NO_PEN}

@@ -42,7 +42,7 @@ class UpdateRatioView(QWidget):
         self.band_label.setFont(theme.label_font())
         self.plot.addItem(self.band_label, ignoreBounds=True)
         self.curve = self.plot.plot(pen=theme.pen(theme.ACCENT, 2.0), symbol="o", symbolSize=7,
-                                    symbolBrush=theme.ACCENT, symbolPen=None)
+                                    **theme.symbol_style(theme.ACCENT))
         self.note = self.graphics.addLabel("", row=1, col=0, size="8pt", color=theme.FOREGROUND,
                                            justify="left")
         layout = QVBoxLayout(self)
