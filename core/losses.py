@@ -46,15 +46,21 @@ def prepare_targets(loss: str, y: np.ndarray, n: int, n_out: int, dtype: np.dtyp
     return y.astype(dtype, copy=False)
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """Overflow-free logistic function."""
-    e = np.exp(-np.abs(x))
+def _sigmoid(x: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
+    """Overflow-free logistic function (e = exp(-|x|) if already computed)."""
+    if e is None:
+        e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
 def loss_and_logit_grad(loss: str, logits: np.ndarray, y: np.ndarray, out: np.ndarray) -> float:
-    """Loss value; writes dL/dlogits (n, k) into `out`. `y` must come from prepare_targets."""
+    """Loss value; writes dL/dlogits into `out` (n, k), C-contiguous.
+
+    `y` must come from prepare_targets.
+    """
     n, k = logits.shape
+    if not out.flags.c_contiguous:
+        raise LossError("The logit gradient buffer must be C-contiguous.")
     if loss == "mse":
         np.subtract(logits, y, out=out)
         value = float(np.vdot(out, out)) / out.size
@@ -62,18 +68,28 @@ def loss_and_logit_grad(loss: str, logits: np.ndarray, y: np.ndarray, out: np.nd
         return value
     if loss == "bce":
         x = logits[:, 0]
-        value = float(np.mean(np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))))
-        np.subtract(_sigmoid(x), y, out=out[:, 0])
+        e = np.exp(-np.abs(x))
+        value = float(np.add.reduce(np.maximum(x, 0) - x * y + np.log1p(e)) / n)  # the mean
+        np.subtract(_sigmoid(x, e), y, out=out[:, 0])
         out *= 1.0 / n
         return value
-    shifted = np.subtract(logits, logits.max(axis=1, keepdims=True), out=out)
-    rows = np.arange(n)
-    picked = shifted[rows, y]
+    # Row maxima column by column: exact like .max(axis=1), several times faster for few classes.
+    if k <= 8:
+        row_max = logits[:, 0].copy()
+        for j in range(1, k):
+            np.maximum(row_max, logits[:, j], out=row_max)
+        row_max = row_max[:, None]
+    else:
+        row_max = logits.max(axis=1, keepdims=True)
+    shifted = np.subtract(logits, row_max, out=out)
+    flat = out.reshape(-1)  # a view: out is C-contiguous
+    label_index = np.arange(0, n * k, k) + y  # flat index of each row's label
+    picked = flat.take(label_index)
     np.exp(shifted, out=out)
     sums = out.sum(axis=1)
-    value = float(np.mean(np.log(sums) - picked))
+    value = float(np.add.reduce(np.log(sums) - picked) / n)  # = np.mean, without its overhead
     out /= sums[:, None]
-    out[rows, y] -= 1.0
+    flat.put(label_index, flat.take(label_index) - 1.0)
     out *= 1.0 / n
     return value
 
