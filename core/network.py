@@ -23,6 +23,7 @@ from core.network_buffers import (
     has_inplace_kernel,
     packed_parameters,
     peak_abs_derivative,
+    relu_rows,
     repair_overflowed_statistics,
     safe_norm,
 )
@@ -146,7 +147,11 @@ class Network:
                 return z
             act = self.activations[i]
             h_buf = bufs.h[width][i % 2][:k]  # alternate so h never overwrites its own input
-            if peaks is None and not has_inplace_kernel(act):
+            if act.name == "relu":  # f' is not needed: its peak comes from the column sums of h
+                h = relu_rows(z, bufs, h_buf, None if peaks is None else peaks[i], first)
+                if peaks is not None and i == self.n_hidden - 1:
+                    return z
+            elif peaks is None and not has_inplace_kernel(act):
                 h = act.f(z)
             else:
                 h, d = activate_into(act, z, h_buf, bufs.d[width][:k], bufs.mask[width][:k])

@@ -87,6 +87,27 @@ def peak_abs_derivative(act: Activation, d: np.ndarray, ones: np.ndarray, out: n
     np.maximum.reduce(d, axis=0, out=out)
 
 
+def relu_rows(z: np.ndarray, bufs: ForwardBuffers, h: np.ndarray, peaks: np.ndarray | None,
+              first: bool) -> np.ndarray:
+    """ReLU of the chunk z (k, w) into h; folds its max |f'| (0 or 1) per column into peaks.
+
+    max(z, 0) against a zero array is a fast SIMD loop (a scalar 0 is not). A column's sum of
+    relu(z) >= 0 is positive iff some z > 0; a NaN sum falls back to counting z > 0 directly.
+    """
+    k, width = z.shape
+    np.maximum(z, bufs.zeros[width][:k], out=h)
+    if peaks is None:
+        return h
+    peak = peaks if first else bufs.peak[:width]
+    total = np.dot(bufs.ones[:k], h, out=bufs.peak_sum[:width])
+    if np.isnan(total).any():
+        total = np.dot(bufs.ones[:k], np.greater(z, 0, out=bufs.d[width][:k]), out=total)
+    np.greater(total, 0, out=peak)
+    if not first:
+        np.maximum(peaks, peak, out=peaks)
+    return h
+
+
 def packed_parameters(sizes: list[int], dtype: np.dtype
                       ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
     """One flat buffer and its views: every weight matrix, then every bias vector."""
@@ -162,7 +183,9 @@ class ForwardBuffers:
         self.d = {w: np.empty((rows, w), dtype) for w in hidden}
         self.scratch = {w: np.empty((rows, w), dtype) for w in hidden}
         self.mask = {w: np.empty((rows, w), bool) for w in hidden}
+        self.zeros = {w: np.zeros((rows, w), dtype) for w in hidden}
         self.peak = np.empty(max(hidden, default=0), dtype)
+        self.peak_sum = np.empty(max(hidden, default=0), dtype)
 
 
 def safe_norm(x: np.ndarray) -> float:

@@ -113,3 +113,14 @@ def test_batch_peaks_and_unit_means_match_a_per_layer_reference(activation):
     again = net.backward_stats(X, np.stack([y, -y], axis=1))  # fresh buffers, same numbers
     for mine, other in zip(result.unit_grad, again.unit_grad, strict=True):
         np.testing.assert_array_equal(mine, other)
+
+
+def test_relu_peaks_on_a_set_with_nan_and_infinite_rows_count_only_positive_inputs():
+    # The forward-only ReLU path reads peaks off column sums; NaN rows must not hide live units.
+    net = Network([2, 4, 3, 1], "relu", "he_normal", "mse", seed=5)
+    net.weights[0][...] = [[1.0, -1.0, 0.0, 2.0], [0.0, 0.0, 0.0, 0.0]]
+    net.biases[0][...] = [0.0, 0.0, -1.0, 0.0]
+    X = np.array([[1.0, 0.0], [np.nan, 0.0], [-np.inf, 0.0], [-2.0, 0.0]])
+    peaks = net.max_abs_derivative(X)
+    np.testing.assert_array_equal(peaks[0], [1.0, 1.0, 0.0, 1.0])
+    assert net.dead_units(X)[0].tolist() == [False, False, True, False]
