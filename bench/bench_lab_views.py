@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication, QGridLayout, QWidget  # noqa: E402
 
 from core.config import ExperimentConfig  # noqa: E402
 from core.trainer import Trainer  # noqa: E402
+from gui.app import create_app  # noqa: E402
 from gui.lab.views import ALL_VIEWS  # noqa: E402
 
 SIZES = [(50, 128, 300, 60.0), (200, 512, 60, 20.0)]   # depth, width, frames, fps goal
@@ -119,7 +120,7 @@ def main() -> int:
     (numbers are for reading, machines differ)."""
     wanted = {tuple(int(n) for n in arg.split("x")) for arg in sys.argv[1:]}
     sizes = [size for size in SIZES if not wanted or size[:2] in wanted]
-    app = QApplication.instance() or QApplication([])
+    app = create_app([])   # as the app: Fusion style, antialiased plots
     floor_ms = baseline_render_ms()
     print(f"baseline: six bare plots, setData + grab of 1600×1000: {floor_ms:.2f} ms "
           f"({1e3 / floor_ms:.0f} frames/s) — compare the Lab numbers to this (noisy machine)")

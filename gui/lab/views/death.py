@@ -53,7 +53,7 @@ class DeathView(QWidget):
         self.lines_plot.setDownsampling(auto=True, mode="peak")
         self.lines_plot.setClipToView(True)
         self.lines_plot.disableAutoRange()   # sticky ranges: refitting every frame costs ms
-        self._step_range = StickyRange(pad_low=0.0, pad_high=0.25, min_pad=10.0)
+        self._step_range = StickyRange(pad_low=0.0, pad_high=0.15, min_pad=10.0)
         self._top_range = StickyRange(pad_low=0.0, pad_high=0.25, min_pad=1.0)
         self.legend = theme.add_legend(self.lines_plot)
         self.legend.setColumnCount(2)

@@ -127,9 +127,11 @@ class NetworkDiagramView(QWidget):
             self._recolor()
             self.pulse.new_step(self.model.column_strength())
             theme.set_text(self.legend_label, self._legend_html(trainer))
-            if self.isVisible() and not self._timer.isActive():
-                self._timer.start()
         self._draw_pulse()
+        if self.isVisible() and self.pulse.active():
+            # (re)start: the timer only moves the band when frames stop coming (paused, slow
+            # steps); while frames arrive every < 30 ms they move it, without extra repaints
+            self._timer.start()
 
     def export_targets(self) -> list[ExportTarget]:
         """The diagram (PNG/SVG) and its per-dot numbers (CSV)."""

@@ -33,7 +33,7 @@ class TrainingView(QWidget):
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
             plot.disableAutoRange()   # sticky ranges below: refitting every frame costs ms
-        self._step_range = StickyRange(pad_low=0.0, pad_high=0.25, min_pad=10.0)
+        self._step_range = StickyRange(pad_low=0.0, pad_high=0.15, min_pad=10.0)
         self._loss_range = StickyRange(pad_low=0.1, pad_high=0.1, min_pad=0.1)
         self.loss_curve = self.loss_plot.plot(pen=theme.pen(theme.ACCENT, 1.5))
         theme.add_legend(self.accuracy_plot, offset=(-8, -8))
