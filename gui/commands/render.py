@@ -54,9 +54,9 @@ def run_render(args: argparse.Namespace) -> int:
     config = load_run_config(args)
 
     _ensure_platform()
-    from PySide6.QtWidgets import QApplication
+    from gui.app import create_app
 
-    app = QApplication.instance() or QApplication(["actiscope-render"])
+    app = create_app(["actiscope-render"])  # same style, antialiasing and fonts as the app
     from gui.animation import check_animation_path, record_lab_animation
     from gui.lab.lab_view import LabView
 

@@ -258,7 +258,9 @@ class LabView(QWidget):
                 self.compare.refresh(*trainers)
             return
         for view in self.views:
-            if force or view.isVisible():
+            if force:  # render/advance/reset: draw the current state, skipping no throttled part
+                getattr(view, "refresh_now", view.refresh)(self._trainer)
+            elif view.isVisible():
                 view.refresh(self._trainer)
 
     def _show_progress(self) -> None:

@@ -71,8 +71,12 @@ class TrainingView(QWidget):
         if self._has_boundary:
             self.boundary.refresh(trainer, force=True)
 
-    def refresh(self, trainer) -> None:
-        """Redraw the curves; recompute the boundary when due (throttled)."""
+    def refresh_now(self, trainer) -> None:
+        """Redraw everything including the boundary, ignoring the throttle (render, export)."""
+        self.refresh(trainer, force=True)
+
+    def refresh(self, trainer, force: bool = False) -> None:
+        """Redraw the curves; recompute the boundary when due (throttled unless `force`)."""
         steps, loss = shared_history.read(trainer, "loss")
         if len(steps) == 0:
             theme.set_text(self.note, "no step yet")
@@ -95,7 +99,7 @@ class TrainingView(QWidget):
                        "train": np.where(shown_train, train_pct, np.nan),
                        "test": np.where(shown_test, test_pct, np.nan)}
         if self._has_boundary:
-            self.boundary.refresh(trainer)
+            self.boundary.refresh(trainer, force=force)
         last = trainer.last
         text = f"step {trainer.step_count}, loss {loss[-1]:.4g}"
         if shown_test.any():
