@@ -16,8 +16,8 @@ from gui.lab.views.sticky_range import StickyRange, apply_x
 
 MAX_LINES = 12
 SATURATING = {"sigmoid", "tanh", "hard_sigmoid", "softsign", "hard_tanh"}
-DATASET_DEFINITION = ("dead on the dataset (every unit with f′ = 0 for all training samples, "
-                      "refreshed every {k} steps)")
+DATASET_DEFINITION = ("dead on the dataset: f′ = 0 for every training sample "
+                      "(refreshed every {k} steps)")
 BATCH_DEFINITION = "dead on this batch (f′ = 0 for every sample of the step's minibatch)"
 
 
@@ -118,10 +118,11 @@ class DeathView(QWidget):
         batch = self.batch_definition.isChecked()
         definition = BATCH_DEFINITION if batch else DATASET_DEFINITION.format(k=k)
         dataset_text = f"{DATASET_DEFINITION.format(k=k)}, as of step {stats.dataset_stats_step}"
+        # two short lines, not one long one: a LabelItem does not wrap and would widen the view
         if batch:
-            text = f"big number and grid: {dataset_text}<br>lines: {definition}"
+            text = f"big number and grid — {dataset_text}<br>lines — {definition}"
         else:
-            text = f"big number, grid and lines: {dataset_text}"
+            text = f"big number, grid and lines —<br>{dataset_text}"
         theme.set_text(self.definition, text + self._subset_note(n_hidden))
         kind = "Dead (solid) and saturated (dashed)" if self.show_saturation.isChecked() else "Dead"
         where = "this batch" if batch else "dataset"

@@ -71,9 +71,9 @@ class DeadGridPlot:
         n_layers, n_cells = self.cells.shape
         self.image.setRect(QRectF(-0.5 * self.units_per_cell, 0.5, n_cells * self.units_per_cell,
                                   n_layers))
-        agg = (f", {self.units_per_cell} units per cell (shade = dead fraction)"
+        agg = (f", {self.units_per_cell} units/cell (shade = dead fraction)"
                if self.units_per_cell > 1 else "")
-        self.plot.setTitle(f"Units alive (teal) / dead (grey) on the dataset, step {step}{agg}",
+        self.plot.setTitle(f"Alive (teal) / dead (grey) — dataset, step {step}{agg}",
                            color=theme.FOREGROUND, size="9pt")
 
     def csv(self) -> tuple[list[str], np.ndarray]:

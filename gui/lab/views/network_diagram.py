@@ -199,8 +199,8 @@ class NetworkDiagramView(QWidget):
                      else "saturated: none in this batch")
         aggregated = ""
         if self.model.dots_per_column.max() < max(self.model.sizes):
-            aggregated = (f"; a dot = a group of units (layers wider than {self.model.max_dots}):"
-                          " mean |grad|, dead if ≥ half are")
+            aggregated = (f"<br>a dot = a group of units (layers wider than "
+                          f"{self.model.max_dots}): mean |grad|, dead if ≥ half are")
         zeros = int(self.model.grad_underflow.sum())
         zero_note = f"; {zeros} dots exactly 0 (underflow), drawn at the floor" if zeros else ""
         step = "no step yet" if trainer.last is None else f"step {trainer.last.step}"
@@ -208,7 +208,8 @@ class NetworkDiagramView(QWidget):
         grey = theme.DEAD_GREY.name()
         return "<br>".join([
             # the step is here, not in the title: a new title text re-lays the plot out
-            f"{step} · colour = mean |∂L/∂z| over the batch (log10){zero_note}",
+            f"{step} · colour = mean |∂L/∂z| over the batch (log10)",
+            *([zero_note.lstrip("; ")] if zero_note else []),
             f"<span style='color:{grey}'>○ grey hollow</span> = "
             f"{self._dead_definition or 'dead on the dataset'}",
             f"<span style='color:{orange}'>◎ orange ring</span> = {saturated}",

@@ -23,10 +23,13 @@ class TrainingView(QWidget):
         self.graphics = theme.make_graphics_widget()
         log_plot = self.graphics.addPlot(row=0, col=0, axisItems=theme.log_axes())
         self.loss_plot = theme.style_plot(log_plot, "Loss",
-                                          "step", "training loss (batch, log scale)")
+                                          "step", "loss (batch, log)")
         self.loss_plot.setLogMode(x=False, y=True)
-        self.accuracy_plot = theme.style_plot(self.graphics.addPlot(row=1, col=0), "Accuracy",
-                                              "step", "accuracy (%)")
+        # colours named in the title: a legend would cover most of this short plot
+        self.accuracy_plot = theme.style_plot(
+            self.graphics.addPlot(row=1, col=0),
+            f"Accuracy — <span style='color:{theme.ACCENT.name()}'>train (this batch)</span>, "
+            f"<span style='color:{theme.SECOND.name()}'>test split</span>", "step", "accuracy (%)")
         self.accuracy_plot.setXLink(self.loss_plot)
         self.accuracy_plot.setYRange(0, 100, padding=0.02)
         for plot in (self.loss_plot, self.accuracy_plot):
@@ -36,7 +39,6 @@ class TrainingView(QWidget):
         self._step_range = StickyRange(pad_low=0.0, pad_high=0.15, min_pad=10.0)
         self._loss_range = StickyRange(pad_low=0.1, pad_high=0.1, min_pad=0.1)
         self.loss_curve = self.loss_plot.plot(pen=theme.pen(theme.ACCENT, 1.5))
-        theme.add_legend(self.accuracy_plot, offset=(-8, -8))
         self.train_curve = self.accuracy_plot.plot(pen=theme.pen(theme.ACCENT, 1.5),
                                                    name="train (this batch)")
         self.test_curve = self.accuracy_plot.plot(pen=theme.pen(theme.SECOND, 2.0),
