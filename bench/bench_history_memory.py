@@ -37,8 +37,17 @@ class FakeStepStats:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, MB (Linux reports KB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size of this process so far, MB.
+
+    Linux's VmHWM starts afresh at exec; ru_maxrss would also count the RSS of the parent that
+    forked us (e.g. pytest's), which can hide this process's own growth entirely.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status
+                        if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
 def main() -> None:
