@@ -57,8 +57,8 @@ class ComparePlots(pg.GraphicsLayoutWidget):
         self._dead.setYRange(0, 1, padding=0.02)
         self._loss = theme.style_plot(curves.addPlot(row=0, col=2), "Training loss (batch)",
                                       "step", "loss")
-        for plot in (self._grad, self._dead, self._loss):
-            theme.add_legend(plot, offset=(-8, 8))
+        # no legends: they would cover these small plots; A and B colours are named in the
+        # grid titles above and in the Compare form's header
         self._grad_curves = [self._grad.plot(pen=pg.mkPen(c, width=2), symbol="o", symbolSize=5,
                                              symbolBrush=c, symbolPen=None, name=n)
                              for c, n in ((COLOUR_A, "A"), (COLOUR_B, "B"))]
@@ -112,8 +112,8 @@ class ComparePlots(pg.GraphicsLayoutWidget):
             dead_share = (float(np.mean(np.concatenate(dead_units))) if dead_units else 0.0)
             self._grid_plots[index].setTitle(
                 f"<span style='color:{(COLOUR_A, COLOUR_B)[index]}'><b>{'AB'[index]}</b> "
-                f"{titles[index]}</span> — <b>{100 * dead_share:.0f} %</b> of hidden units "
-                f"dead (teal alive, grey dead; step {trainer.step_count:,})",
+                f"{titles[index]}</span> — <b>{100 * dead_share:.0f} %</b> dead "
+                f"(teal alive, grey dead; step {trainer.step_count:,})",
                 color=theme.FOREGROUND, size="10pt")
             if stats is None:
                 continue
