@@ -99,6 +99,7 @@ class DeathView(QWidget):
         self._drawn = {}
         self._step_range.reset()
         self._top_range.reset()
+        self.grid.forget()
         self.refresh(trainer)
 
     def refresh(self, trainer) -> None:

@@ -59,9 +59,19 @@ class DeadGridPlot:
         self.cells = np.zeros((0, 0))
         self.units_per_cell = 1
         self.widths: list[int] = []
+        self._shown: tuple[int, tuple[int, ...]] | None = None
+
+    def forget(self) -> None:
+        """Draw the next update() whatever its step (a new trainer may repeat a step number)."""
+        self._shown = None
 
     def update(self, dead_units: Sequence[np.ndarray], step: int) -> None:
-        """Redraw from the per-hidden-layer bool masks measured at `step`."""
+        """Redraw from the per-hidden-layer bool masks measured at `step`; the masks change only
+        when the dataset stats are refreshed, so the same step is not re-rendered (~1 ms/frame)."""
+        shown = (step, tuple(len(m) for m in dead_units))
+        if shown == self._shown:
+            return
+        self._shown = shown
         self.cells, self.units_per_cell = dead_grid(dead_units)
         self.widths = [len(m) for m in dead_units]
         if self.cells.size == 0:
