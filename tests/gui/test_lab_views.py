@@ -24,6 +24,7 @@ from gui.lab.views import (
 )
 from gui.lab.views.diagram_model import MAX_DOTS_PER_COLUMN, DiagramModel
 from gui.lab.views.history_cache import HistoryCache
+from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.pulse import BackwardPulse
 from gui.lab.views.safe_values import LogBounds, log_bounds, log_safe
 from gui.lab.views.scatter_styles import restyle_spots
@@ -298,3 +299,22 @@ def test_grid_lines_are_opaque_and_behind_the_data(qtbot):
     view.grab()
     _, ticks, _ = axis.generateDrawSpecs(pg.QtGui.QPainter())
     assert ticks and all(pen.color().alpha() == 255 for pen, _, _ in ticks)
+
+
+def test_live_text_shows_first_text_holds_later_ones_until_flushed(qtbot):
+    """A second text within the interval waits; flush (or the timer) shows the newest one;
+    a plain set_text cancels the waiting one."""
+    label = pg.LabelItem("")
+    set_live_text(label, "step 1")
+    assert label.text == "step 1"
+    set_live_text(label, "step 2")
+    set_live_text(label, "step 3")
+    assert label.text == "step 1"
+    flush_live_text(label)
+    assert label.text == "step 3"
+    set_live_text(label, "step 4")
+    qtbot.waitUntil(lambda: label.text == "step 4", timeout=2000)
+    set_live_text(label, "step 5")
+    theme.set_text(label, "no step yet")
+    flush_live_text(label)
+    assert label.text == "no step yet"

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.history_cache import shared_history
+from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
 from gui.lab.views.sticky_range import StickyRange, apply_y
 
@@ -72,6 +73,11 @@ class GradFlowView(QWidget):
         self.plot.setXRange(0.5, n_layers + 0.5, padding=0.02)
         self.refresh(trainer)
 
+    def refresh_now(self, trainer) -> None:
+        """refresh(), then show the newest text at once (render, export)."""
+        self.refresh(trainer)
+        flush_live_text(self.note)
+
     def refresh(self, trainer) -> None:
         """Draw the newest step and the trail of previous recorded steps."""
         stats = trainer.last
@@ -104,7 +110,7 @@ class GradFlowView(QWidget):
         self._extremes = (min(self._extremes[0], low), max(self._extremes[1], high))
         self._recent = (low, high)
         notes = [n for n in (clamp_counts_text(grads), clamp_counts_text(signal)) if n]
-        theme.set_text(self.note, f"step {stats.step}" + (" — ‖dW‖: " + notes[0] if notes else "")
+        set_live_text(self.note, f"step {stats.step}" + (" — ‖dW‖: " + notes[0] if notes else "")
                        + ("" if not stats.diverged else " — diverged, weights not updated"))
         self._apply_range()
 

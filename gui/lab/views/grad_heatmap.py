@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.history_cache import shared_history
+from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.safe_values import clamp_counts_text, log10_safe, log_bounds
 
 N_STEPS_SHOWN = 400
@@ -59,6 +60,11 @@ class GradHeatmapView(QWidget):
         self.plot.setYRange(0.5, trainer.network.n_weight_layers + 0.5, padding=0)
         self.refresh(trainer)
 
+    def refresh_now(self, trainer) -> None:
+        """refresh(), then show the newest text at once (render, export)."""
+        self.refresh(trainer)
+        flush_live_text(self.note)
+
     def refresh(self, trainer) -> None:
         """Show the last N recorded steps of history.series('grad_norms')."""
         steps, norms = shared_history.read(trainer, "grad_norms")
@@ -83,7 +89,7 @@ class GradHeatmapView(QWidget):
         self.image.setRect(QRectF(first, 0.5, max(last - first, 1.0), n_layers))
         self._scroll_to(first, last)
         clamped = clamp_counts_text(safe)
-        theme.set_text(self.note, f"steps {steps[0]}–{steps[-1]}; colour range 1e{low:g} … "
+        set_live_text(self.note, f"steps {steps[0]}–{steps[-1]}; colour range 1e{low:g} … "
                        f"1e{high:g}" + (f"; {clamped}, drawn at the range ends" if clamped else ""))
 
     def _scroll_to(self, first: float, last: float) -> None:

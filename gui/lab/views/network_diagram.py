@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.diagram_model import DiagramModel, dots_per_column
+from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.pulse import BackwardPulse
 from gui.lab.views.safe_values import describe_value
 from gui.lab.views.saturation_probe import SaturationProbe
@@ -112,6 +113,11 @@ class NetworkDiagramView(QWidget):
         self._drawn_step = -1
         self.refresh(trainer)
 
+    def refresh_now(self, trainer) -> None:
+        """refresh(), then show the newest text at once (render, export)."""
+        self.refresh(trainer)
+        flush_live_text(self.legend_label)
+
     def refresh(self, trainer) -> None:
         """Recolour the dots when a new step arrived and advance the backward pulse."""
         stats = trainer.last
@@ -126,7 +132,7 @@ class NetworkDiagramView(QWidget):
                                      f"(refreshed every {trainer.config.dead_refresh_every} steps)")
             self._recolor()
             self.pulse.new_step(self.model.column_strength())
-            theme.set_text(self.legend_label, self._legend_html(trainer))
+            set_live_text(self.legend_label, self._legend_html(trainer))
         self._draw_pulse()
         if self.isVisible() and self.pulse.active():
             # (re)start: the timer only moves the band when frames stop coming (paused, slow

@@ -146,6 +146,9 @@ def pen(color: QColor | str, width: float = 1.5, dashed: bool = False) -> QPen:
 
 def set_text(label: pg.LabelItem, text: str) -> None:
     """label.setText(text) unless it already shows that text (each new text re-lays it out)."""
+    live = getattr(label, "_live_text", None)
+    if live is not None:
+        live.pending = None   # a throttled text waiting to show is now out of date
     if label.text != text:
         label.setText(text)
 

@@ -9,6 +9,7 @@ from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.boundary_plot import BoundaryPlot
 from gui.lab.views.history_cache import shared_history
+from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
 from gui.lab.views.sticky_range import StickyRange, apply_x, apply_y
 
@@ -76,6 +77,7 @@ class TrainingView(QWidget):
     def refresh_now(self, trainer) -> None:
         """Redraw everything including the boundary, ignoring the throttle (render, export)."""
         self.refresh(trainer, force=True)
+        flush_live_text(self.note)
 
     def refresh(self, trainer, force: bool = False) -> None:
         """Redraw the curves; recompute the boundary when due (throttled unless `force`)."""
@@ -111,7 +113,7 @@ class TrainingView(QWidget):
             text += f"; loss: {clamped}, drawn at the axis ends"
         if last is not None and last.diverged:
             text += " — diverged, weights not updated"
-        theme.set_text(self.note, text)
+        set_live_text(self.note, text)
 
     def export_targets(self) -> list[ExportTarget]:
         """Loss/accuracy curves and (for 2-D data) the decision boundary grid."""

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui.export import ExportTarget
 from gui.lab.views import theme
+from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
 from gui.lab.views.sticky_range import StickyRange, apply_y
 
@@ -65,6 +66,11 @@ class UpdateRatioView(QWidget):
         self._y_range.reset()
         self.refresh(trainer)
 
+    def refresh_now(self, trainer) -> None:
+        """refresh(), then show the newest text at once (render, export)."""
+        self.refresh(trainer)
+        flush_live_text(self.note)
+
     def refresh(self, trainer) -> None:
         """Draw the newest step's ratios; layers without an update (nan) are left out."""
         stats = trainer.last
@@ -89,7 +95,7 @@ class UpdateRatioView(QWidget):
         clamped = clamp_counts_text(safe)
         if clamped:
             parts.append(clamped + ", drawn at the axis ends")
-        theme.set_text(self.note, "; ".join(parts))
+        set_live_text(self.note, "; ".join(parts))
 
     def export_targets(self) -> list[ExportTarget]:
         """The plot (PNG/SVG) and the drawn ratio per layer (CSV)."""
