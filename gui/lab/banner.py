@@ -48,6 +48,12 @@ class DivergenceBanner(QFrame):
         self._label.setText(f"{html.escape(reason)} <b>Press Reset</b> to start again.")
         self.show()
 
+    def show_failure(self, message: str) -> None:
+        """Training stopped for a reason other than divergence (e.g. out of memory)."""
+        self._label.setText(f"Training stopped: {html.escape(message)} "
+                            "<b>Press Reset</b> to start again, or choose a smaller network.")
+        self.show()
+
     def text(self) -> str:
         """The banner's current message (plain text, for tests and the status bar)."""
         return self._label.text()

@@ -35,6 +35,7 @@ class TrainingController(QObject):
 
     sigFrame = Signal(object)           # the first trainer's newest StepStats after a frame
     sigDiverged = Signal(int, object)   # index of the trainer that diverged, its StepStats
+    sigFailed = Signal(str)             # a step raised (e.g. MemoryError): training paused
     sigRunningChanged = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -234,9 +235,19 @@ class TrainingController(QObject):
         """The worker is done with the trainers: account, run queued requests, draw the frame."""
         job, self._job = self._job, None
         if job.error is not None:
+            # Raising here would land in a Qt slot (a traceback, no message); pause, run what
+            # was queued for this idle moment, and tell the Lab instead.
             if self._running:
                 self._set_running(False)
-            raise job.error
+            pending, self._pending = self._pending, []
+            for function in pending:
+                function()
+            error = job.error
+            text = str(error) or type(error).__name__
+            if isinstance(error, MemoryError):
+                text = "there is not enough memory for this network."
+            self.sigFailed.emit(text)
+            return
         for seconds in job.step_seconds:
             self._record_step_time(seconds)
         self._adapt_budget(job)

@@ -122,6 +122,7 @@ class LabView(QWidget):
         self.run_bar.sigStepsPerFrameChanged.connect(self.controller.set_steps_per_frame)
         self.controller.sigFrame.connect(self._on_frame)
         self.controller.sigDiverged.connect(self._on_diverged)
+        self.controller.sigFailed.connect(self._on_failed)
         self.controller.sigRunningChanged.connect(self._actions.show_running)
         self.banner.sigReset.connect(self.reset)
         self.panel.sigConfigEdited.connect(self._on_config_edited)
@@ -272,6 +273,11 @@ class LabView(QWidget):
         self.banner.show_divergence(stats.step, prefix + stats.message)
         self._actions.show_running(False)
         self.show_status(stats.message)
+
+    def _on_failed(self, message: str) -> None:
+        self.banner.show_failure(message)
+        self._actions.show_running(False)
+        self.show_status(f"Training stopped: {message}")
 
     def show_status(self, text: str) -> None:
         """Say `text` in the main window's status bar (kept in status_text when standalone)."""

@@ -65,7 +65,12 @@ def _restore_config(lab, settings) -> None:
             lab.compare.set_config_a(config, variation)
     except CORRUPT_VALUE_ERRORS:
         pass    # a broken stored variation: the Compare tab keeps its default B
-    lab.set_config(config)
+    try:
+        lab.set_config(config)
+    except (ValueError, OSError) as exc:  # e.g. the CSV file it used was moved or deleted
+        lab.set_config(ExperimentConfig())
+        lab.show_status(f"The last Lab settings could not be restored ({exc}); "
+                        "the defaults are loaded.")
 
 
 def restore_lab_settings(lab, settings) -> None:

@@ -170,6 +170,22 @@ def test_divergence_pauses_and_reports_once(controller, qtbot):
     assert not controller.is_running() and len(diverged) == 1
 
 
+def test_a_step_that_raises_pauses_and_reports_instead_of_raising(controller, qtbot):
+    trainer = CheckedTrainer()
+
+    def failing_step():
+        raise MemoryError
+
+    trainer.step = failing_step
+    failures: list[str] = []
+    controller.sigFailed.connect(failures.append)
+    controller.set_trainers([trainer])
+    controller.play()
+    qtbot.waitUntil(lambda: bool(failures), timeout=5000)
+    assert not controller.is_running()
+    assert failures == ["there is not enough memory for this network."]
+
+
 def test_slow_steps_leave_the_gui_thread_free(controller, qtbot):
     trainer = CheckedTrainer(delay_s=0.3)
     controller.set_trainers([trainer])

@@ -53,7 +53,7 @@ def test_menu_actions_have_the_documented_shortcuts(lab):
 
 def test_dying_relu_preset_kills_units_in_the_views_data(lab):
     lab.presets.choose("dying-relu")
-    assert "dying" in lab.presets.explanation.text().lower() or lab.presets.explanation.text()
+    assert "dead" in lab.presets.explanation.text().lower()
     lab.advance(200)
     dead = lab.trainer.last.dead_fraction_dataset
     assert dead.max() > 0
@@ -141,6 +141,22 @@ def test_settings_round_trip_and_corrupt_config(qtbot):
     third.restore_settings(app_settings())
     assert third.config() == ExperimentConfig().validate()
     assert "could not be used" in third.status_text
+
+
+def test_restoring_a_config_whose_csv_is_gone_loads_the_defaults(qtbot, tmp_path):
+    rows = "\n".join(f"{i % 7},{(i * 3) % 5},{i % 2}" for i in range(40))
+    csv_path = tmp_path / "data.csv"
+    csv_path.write_text("a,b,label\n" + rows + "\n")
+    first = LabView()
+    qtbot.addWidget(first)
+    first.set_config(SMALL.replace(dataset="csv", csv_path=str(csv_path)))
+    first.save_settings(app_settings())
+    csv_path.unlink()
+    second = LabView()
+    qtbot.addWidget(second)
+    second.restore_settings(app_settings())  # must not raise: the app would not start
+    assert second.config() == ExperimentConfig().validate()
+    assert "could not be restored" in second.status_text and "data.csv" in second.status_text
 
 
 def test_render_image_is_not_blank(lab):
