@@ -66,9 +66,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options whose value may start with "-" (argparse would take "-6,6" for an option).
+_SIGNED_VALUE_OPTIONS = ("--x-range",)
+
+
+def _join_signed_values(argv: list[str]) -> list[str]:
+    """['--x-range', '-6,6'] -> ['--x-range=-6,6'] so negative ranges parse as documented."""
+    joined: list[str] = []
+    values = iter(argv)
+    for arg in values:
+        if arg in _SIGNED_VALUE_OPTIONS:
+            value = next(values, None)
+            joined.append(arg if value is None else f"{arg}={value}")
+        else:
+            joined.append(arg)
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and dispatch; bad input is one line on stderr and exit code 2."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser().parse_args(_join_signed_values(argv))
     try:
         if args.smoke:
             from gui.commands.smoke import run_smoke

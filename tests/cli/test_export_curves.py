@@ -22,6 +22,15 @@ def run_cli(*args: str, settings: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
 
 
+def test_negative_x_range_as_documented_in_the_readme(tmp_path, _isolated_settings):
+    out = tmp_path / "neg.csv"
+    result = run_cli("--activations", "relu", "--x-range", "-6,6", "--samples", "13",
+                     "--out", str(out), settings=_isolated_settings)
+    assert result.returncode == 0, result.stderr
+    x = np.array([row[0] for row in list(csv.reader(out.open()))[1:]], dtype=float)
+    np.testing.assert_array_equal(x, np.arange(-6.0, 7.0))
+
+
 def test_csv_has_the_right_columns_and_exact_values(tmp_path, _isolated_settings):
     out = tmp_path / "c.csv"
     result = run_cli("--activations", "sigmoid,leaky_relu", "--param", "leaky_relu.alpha=0.1",
