@@ -230,6 +230,10 @@ class ExperimentConfig:
             # A short fixed prefix, so every name legal as the target (up to NAME_MAX) works.
             fd, tmp_name = tempfile.mkstemp(prefix=".actiscope-", suffix=".tmp",
                                             dir=target.parent)
+            # mkstemp creates the file 0600; a session is a normal document (umask applies).
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp_name, 0o666 & ~umask)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
                 handle.flush()

@@ -264,6 +264,15 @@ def test_save_and_load(tmp_path) -> None:
     assert os.listdir(tmp_path) == [path.name]
 
 
+def test_saved_session_gets_the_usual_permissions(tmp_path) -> None:
+    old = os.umask(0o022)
+    try:
+        ExperimentConfig().save(tmp_path / "s.json")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "s.json").stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
+
+
 def test_failed_save_leaves_the_old_file_and_no_temp(tmp_path, monkeypatch) -> None:
     path = tmp_path / "session.json"
     ExperimentConfig(depth=2).save(path)
