@@ -11,7 +11,7 @@ from pathlib import Path
 from core.config import ExperimentConfig
 from core.presets import available_presets, get_preset
 from core.trainer import StepStats, Trainer
-from gui.export.atomic import make_temp_beside
+from gui.export.atomic import atomic_output
 
 MAX_STEPS = 10_000_000
 
@@ -77,17 +77,12 @@ def csv_row(stats: StepStats) -> list[str]:
 
 
 def write_csv_atomic(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    """Write to a temp file in the same folder, then os.replace; never leaves a partial file."""
-    fd, temp = make_temp_beside(path)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    """Write through a temp file in the same folder, then os.replace; never a partial file."""
+    with atomic_output(path, (".csv",)) as temp, \
+            open(temp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 def run_training(args: argparse.Namespace) -> int:
