@@ -39,6 +39,9 @@ class HistoryCache:
             if fresh or (big and recent):
                 return steps, values
         steps, values = history.steps(), history.series(name)
+        if entry is not None or len(self._entries) >= 32:
+            # a reset/rebuild made a new History: drop copies of histories that are gone
+            self._entries = {k: e for k, e in self._entries.items() if e[0]() is not None}
         self._entries[key] = (weakref.ref(history), trainer.step_count, now, steps, values)
         if len(self._entries) > 64:
             self._entries = {key: self._entries[key]}
