@@ -16,12 +16,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.activations import get_activation
 from core.config_fields import (
     FIELD_SPECS,
     LIVE_FIELDS,
     ConfigError,
     FieldSpec,
+    check_activations,
     is_int,
     normalised,
     shown,
@@ -97,12 +97,8 @@ class ExperimentConfig:
         """
         for name, spec in FIELD_SPECS.items():
             setattr(self, name, normalised(spec, getattr(self, name)))
-        n_hidden = len(self.hidden_layer_sizes())
-        names = self.activation if isinstance(self.activation, list) else [self.activation]
-        if isinstance(self.activation, list) and len(names) != n_hidden:
-            raise ConfigError(f"activation lists {len(names)} names but the network has "
-                              f"{n_hidden} hidden layers; give one per layer or a single name.")
-        self._check_activation_params(names)
+        check_activations(self.activation, self.activation_params,
+                          len(self.hidden_layer_sizes()))
         if self.dataset == "csv" and not (self.csv_path or "").strip():
             raise ConfigError("The csv dataset needs csv_path, the file to load.")
         task = self.task()
@@ -145,24 +141,6 @@ class ExperimentConfig:
         workspace = rows * sum(hidden) * per_unit * itemsize
         data = self.n_samples * (sizes[0] + 1) * 8 * 2  # float64 split + the dtype copy
         return n_params * copies * itemsize + workspace + data + HISTORY_BYTES
-
-    def _check_activation_params(self, names: list[str]) -> None:
-        """Each parameter must suit the activation (with a per-layer list: at least one)."""
-        params = self.activation_params
-        try:
-            if isinstance(self.activation, str):
-                get_activation(self.activation, **params)
-                return
-            used: set[str] = set()
-            for name in dict.fromkeys(names):
-                known = {spec.name for spec in get_activation(name).info.params}
-                get_activation(name, **{k: v for k, v in params.items() if k in known})
-                used |= known
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(str(exc)) from None
-        unused = [key for key in params if key not in used]
-        if unused:
-            raise ConfigError(f"No activation in the list takes the parameter '{unused[0]}'.")
 
     def replace(self, **changes: object) -> ExperimentConfig:
         """A validated copy with some fields changed (unknown field names -> ConfigError)."""

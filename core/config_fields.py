@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.activations import available_activations
+from core.activations import available_activations, get_activation
 from core.datasets import MAX_CLASSES, MAX_SAMPLES, MIN_CLASSES, MIN_SAMPLES, available_datasets
 
 INITS = ("zeros", "normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal",
@@ -256,3 +256,35 @@ def normalised(spec: FieldSpec, value: object) -> object:
             raise ConfigError(f"{name}['{key}'] must be a finite number, got {shown(item)}.")
         checked[key] = number
     return checked
+
+
+def check_field(name: str, value: object) -> object:
+    """`value` checked against FIELD_SPECS[name] exactly as validate() checks it (normalised)."""
+    return normalised(FIELD_SPECS[name], value)
+
+
+def check_activations(activation: str | list[str], params: dict[str, float],
+                      n_hidden: int) -> None:
+    """One activation name, or one per hidden layer; every parameter must suit an activation.
+
+    With a single name each parameter must be one it takes; with a list each layer takes the ones
+    its activation knows, and a parameter no activation in the list takes is refused.
+    """
+    if isinstance(activation, list) and len(activation) != n_hidden:
+        raise ConfigError(f"activation lists {len(activation)} names but the network has "
+                          f"{n_hidden} hidden layers; give one activation per hidden layer or a "
+                          "single name.")
+    try:
+        if isinstance(activation, str):
+            get_activation(activation, **params)
+            return
+        used: set[str] = set()
+        for name in dict.fromkeys(activation):
+            known = {spec.name for spec in get_activation(name).info.params}
+            get_activation(name, **{k: v for k, v in params.items() if k in known})
+            used |= known
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(str(exc)) from None
+    unused = [key for key in params if key not in used]
+    if unused:
+        raise ConfigError(f"No activation in the list takes the parameter '{unused[0]}'.")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.activations import Activation, get_activation
+from core.config_fields import check_activations, check_field
 from core.initializers import check_initializer, init_bias, init_weight
 from core.losses import check_loss, loss_and_logit_grad, prepare_targets, probabilities
 from core.network_buffers import (
@@ -34,7 +35,7 @@ DTYPES = ("float64", "float32")
 
 
 class NetworkError(ValueError):
-    """Invalid network description or input that does not fit the network."""
+    """Layer sizes or an input that do not fit the network (a bad setting raises ConfigError)."""
 
 
 @dataclass
@@ -82,15 +83,17 @@ class Network:
             raise NetworkError(
                 f"Layer sizes must be at least two positive integers, got {list(sizes)}."
             )
-        if dtype not in DTYPES:
-            raise NetworkError(f"Unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}.")
-        self.dtype = np.dtype(dtype)
         self.n_weight_layers = len(self.sizes) - 1
         self.n_hidden = len(self.sizes) - 2
+        params = _check_arguments(self.sizes[1:-1], activation,
+                                  {} if activation_params is None else activation_params,
+                                  init=init, loss=loss, seed=seed, init_std=init_std,
+                                  bias_init=bias_init, residual=residual, dtype=dtype)
+        self.dtype = np.dtype(dtype)
         self.loss = check_loss(loss)
         self.init = check_initializer(init)
         self.residual = bool(residual)
-        self.activations = _build_activations(activation, activation_params or {}, self.n_hidden)
+        self.activations = _build_activations(activation, params, self.n_hidden)
         # Weight layer i is a skip layer when it maps a hidden layer to an equally wide one.
         self.skip = [self.residual and 1 <= i < self.n_weight_layers - 1
                      and self.sizes[i] == self.sizes[i + 1] for i in range(self.n_weight_layers)]
@@ -342,6 +345,32 @@ class Network:
                     np.minimum(np.dot(ones, d[k], out=peak[k]), 1, out=peak[k])
 
 
+def _check_arguments(
+    hidden: list[int], activation: str | Activation | Sequence[str | Activation],
+    activation_params: object, **settings: object,
+) -> dict[str, float]:
+    """Refuse what ExperimentConfig.validate() refuses, with its ConfigError; the checked params.
+
+    Each setting is checked against its FIELD_SPECS entry (the argument names are the config's
+    field names); Activation instances carry their own parameters and are taken as they are.
+    """
+    for name, value in settings.items():
+        check_field(name, value)
+    if hidden:  # a network without hidden layers is fine here, though no config describes one
+        check_field("hidden_sizes", hidden)
+    params = check_field("activation_params", activation_params)
+    if isinstance(activation, Activation):
+        return params  # an instance carries its own parameters
+    if isinstance(activation, str):
+        check_field("activation", activation)
+        check_activations(activation, params, len(hidden))
+        return params
+    names = [a.name if isinstance(a, Activation) else check_field("activation", a)
+             for a in activation]
+    check_activations(names, params, len(hidden))
+    return params
+
+
 def _build_activations(
     activation: str | Activation | Sequence[str | Activation], params: dict[str, float],
     n_hidden: int,
@@ -351,10 +380,6 @@ def _build_activations(
         spec = [activation] * n_hidden
     else:
         spec = list(activation)
-        if len(spec) != n_hidden:
-            raise NetworkError(
-                f"Give one activation per hidden layer: {n_hidden} needed, {len(spec)} given."
-            )
     cache: dict[str, Activation] = {}
     result = []
     for item in spec:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.boundary import decision_grid
-from core.config import LIVE_FIELDS, ExperimentConfig
+from core.config import LIVE_FIELDS, ConfigError, ExperimentConfig
 from core.datasets import Dataset, default_loss, load_csv, make_dataset
 from core.history import History
 from core.losses import prepare_targets
@@ -50,6 +50,13 @@ class StepStats:
         return self.train_accuracy
 
 
+def _validated(config: ExperimentConfig) -> ExperimentConfig:
+    """A validated copy of `config`; ConfigError for anything validate() refuses."""
+    if not isinstance(config, ExperimentConfig):
+        raise ConfigError(f"A trainer needs an ExperimentConfig, got {type(config).__name__}.")
+    return config.replace()
+
+
 def _output_width(loss: str, dataset: Dataset) -> int:
     """Logit count the loss needs for this dataset; TrainerError if they do not fit."""
     task = dataset.task
@@ -66,8 +73,12 @@ class Trainer:
     """Owns a dataset, a network, an optimizer and a History; `step()` trains one minibatch."""
 
     def __init__(self, config: ExperimentConfig, dataset: Dataset | None = None) -> None:
-        """Build the dataset (unless given), network and optimizer from a validated config."""
-        self.config = config
+        """Build the dataset (unless given), network and optimizer from `config`.
+
+        The config is validated first (ConfigError, as ExperimentConfig.validate() raises it);
+        the trainer keeps a validated copy, so later edits of `config` do not reach it.
+        """
+        self.config = _validated(config)
         data_seq, self._init_seq, self._batch_seq = np.random.SeedSequence(config.seed).spawn(3)
         if dataset is None:
             data_rng = np.random.default_rng(data_seq)
@@ -130,7 +141,11 @@ class Trainer:
                               beta1=cfg.beta1, beta2=cfg.beta2, eps=cfg.eps)
 
     def apply_live_changes(self, config: ExperimentConfig) -> bool:
-        """Adopt `config` without a reset if only LIVE_FIELDS differ; returns whether it did."""
+        """Adopt `config` without a reset if only LIVE_FIELDS differ; returns whether it did.
+
+        An invalid config raises ConfigError and changes nothing.
+        """
+        config = _validated(config)
         changed = {f.name for f in dataclasses.fields(config)
                    if getattr(config, f.name) != getattr(self.config, f.name)}
         if not changed <= set(LIVE_FIELDS):

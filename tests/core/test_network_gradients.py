@@ -157,7 +157,7 @@ def test_bad_inputs_raise_one_clear_error():
         net.loss_and_gradients(np.zeros((4, 2)), np.zeros(5))
     with pytest.raises(ValueError, match="one activation per hidden layer"):
         Network([2, 3, 3, 1], ["relu"])
-    with pytest.raises(ValueError, match="choose one of"):
+    with pytest.raises(ValueError, match="Unknown init 'glorot'; valid choices are zeros"):
         Network([2, 3, 1], init="glorot")
     ce = Network([2, 3, 3], loss="cross_entropy")
     with pytest.raises(ValueError, match="labels must lie in 0..2"):
