@@ -12,7 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.activations import available_activations, get_activation
-from core.datasets import MAX_CLASSES, MAX_SAMPLES, MIN_CLASSES, MIN_SAMPLES, available_datasets
+from core.dataset_base import MAX_TEST_FRACTION
+from core.datasets import (
+    MAX_GENERATED_CLASSES,
+    MAX_SAMPLES,
+    MIN_CLASSES,
+    MIN_SAMPLES,
+    available_datasets,
+)
 
 INITS = ("zeros", "normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal",
          "he_uniform", "lecun_normal", "orthogonal", "pytorch_default")
@@ -96,10 +103,11 @@ def _specs() -> dict[str, FieldSpec]:
                   f"{MAX_SAMPLES:,}), split into train and test.", MIN_SAMPLES, MAX_SAMPLES,
                   log_scale=True),
         FieldSpec("n_classes", "int", 3, "Classes", "Classes for spirals and blobs "
-                  f"({MIN_CLASSES}–{MAX_CLASSES}; 2 makes a binary task).", MIN_CLASSES,
-                  MAX_CLASSES),
+                  f"({MIN_CLASSES}–{MAX_GENERATED_CLASSES}; 2 makes a binary task).",
+                  MIN_CLASSES, MAX_GENERATED_CLASSES),
         FieldSpec("test_fraction", "float", 0.2, "Test fraction", "Share of samples held out "
-                  "for the test accuracy, in (0, 0.9].", 0.0, 0.9, low_open=True),
+                  f"for the test accuracy, in (0, {MAX_TEST_FRACTION:g}].", 0.0,
+                  MAX_TEST_FRACTION, low_open=True),
         FieldSpec("csv_path", "str", None, "CSV path", "Your comma-separated file (numeric "
                   "features, target in the last column); used when the dataset is 'csv'.",
                   optional=True),

@@ -13,17 +13,20 @@ from pathlib import Path
 
 import numpy as np
 
-from core.datasets import (
+from core.dataset_base import (
+    MAX_SAMPLES,
+    MIN_CLASSES,
     MIN_SAMPLES,
     Dataset,
     DatasetError,
+    check_test_fraction,
     split_shuffled,
 )
 
-MAX_ROWS = 1_000_000
+MAX_ROWS = MAX_SAMPLES      # a module name of its own so tests can lower the limit
 MAX_LINE_CHARS = 100_000
 MAX_AUTO_CLASSES = 20       # "auto": an integer target with at most this many values is a label
-MAX_CLASSES = 100
+MAX_CSV_CLASSES = 100       # labels of a CSV target (the generators' limit is a different fact)
 CSV_TASKS = ("auto", "classification", "binary", "multiclass", "regression")
 
 
@@ -189,12 +192,12 @@ def _targets(text: _CsvText, target: np.ndarray, task: str,
                         "but class labels must be whole numbers.")
     classes, labels = np.unique(target, return_inverse=True)
     k = len(classes)
-    if k < 2:
+    if k < MIN_CLASSES:
         raise text.fail(f"the target '{target_name}' holds a single class "
                         f"({classes[0]:g}); a classifier needs at least two.")
-    if k > MAX_CLASSES:
+    if k > MAX_CSV_CLASSES:
         raise text.fail(f"the target '{target_name}' has {k} classes; at most "
-                        f"{MAX_CLASSES} are supported.")
+                        f"{MAX_CSV_CLASSES} are supported.")
     if task == "binary" and k != 2:
         raise text.fail(f"task 'binary' needs exactly 2 classes but '{target_name}' has {k}.")
     if task == "classification":
@@ -227,8 +230,7 @@ def load_csv_dataset(path: str | os.PathLike, *, target_column: int = -1, task: 
     """
     if task not in CSV_TASKS:
         raise DatasetError(f"Unknown CSV task '{task}'; valid tasks are {', '.join(CSV_TASKS)}.")
-    if not (0.0 < test_fraction <= 0.9):
-        raise DatasetError(f"test_fraction must be in (0, 0.9], got {test_fraction}.")
+    check_test_fraction(test_fraction)
     text = _CsvText(path)
     n_cols = _check_shape(text)
     if not -n_cols <= target_column < n_cols:

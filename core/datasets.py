@@ -1,4 +1,4 @@
-"""Toy datasets generated from a seeded Generator, and the shared Dataset container.
+"""Toy datasets generated from a seeded Generator, and the user's CSV (core.csv_loader).
 
 Every generator draws only from the `rng` it is given (no global random state), shuffles, and
 splits into train/test by `test_fraction`. 2-D sets lie roughly in [-1.5, 1.5]².
@@ -6,47 +6,31 @@ splits into train/test by `test_fraction`. 2-D sets lie roughly in [-1.5, 1.5]²
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
-MIN_SAMPLES = 8
-MAX_SAMPLES = 1_000_000
-MIN_CLASSES = 2
-MAX_CLASSES = 10
-TASKS = ("binary", "multiclass", "regression")
+from core.csv_loader import load_csv_dataset
+from core.dataset_base import (
+    MAX_SAMPLES,
+    MIN_CLASSES,
+    MIN_SAMPLES,
+    TASKS,
+    Dataset,
+    DatasetError,
+    check_test_fraction,
+    split_shuffled,
+)
+
+__all__ = ["Dataset", "DatasetError", "MAX_GENERATED_CLASSES", "MAX_SAMPLES", "MIN_CLASSES",
+           "MIN_SAMPLES", "available_datasets", "dataset_task", "default_loss", "load_csv",
+           "make_dataset"]
+
+# Upper end of n_classes for spirals and blobs (arms / blobs drawn in the plane); a CSV target's
+# label count has its own, larger limit (csv_loader.MAX_CSV_CLASSES).
+MAX_GENERATED_CLASSES = 10
 
 _BINARY_SETS = ("xor", "circles", "moons")
 _CLASS_COUNT_SETS = ("spirals", "blobs")   # these take n_classes
 _GENERATED = ("xor", "circles", "spirals", "moons", "blobs", "sine")
-
-
-class DatasetError(ValueError):
-    """A dataset cannot be made or loaded; the message is one sentence for the user."""
-
-
-@dataclass
-class Dataset:
-    """A train/test split. X float64 (n, d); y int64 labels (classification) or float64 (n,)."""
-
-    name: str
-    task: str
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    n_classes: int
-    feature_names: list[str] = field(default_factory=list)
-
-    @property
-    def input_dim(self) -> int:
-        """Number of input features d."""
-        return int(self.X_train.shape[1])
-
-    @property
-    def output_dim(self) -> int:
-        """Network output width: k for multiclass, 1 for binary and regression."""
-        return self.n_classes if self.task == "multiclass" else 1
 
 
 def available_datasets() -> list[str]:
@@ -76,27 +60,12 @@ def dataset_task(name: str, n_classes: int = 3) -> str | None:
                        f"{', '.join(available_datasets())}.")
 
 
-def n_test_rows(n_samples: int, test_fraction: float) -> int:
-    """Rows put in the test split: round(n * fraction), at least 1 and leaving 1 for training."""
-    return int(min(max(1, round(n_samples * test_fraction)), n_samples - 1))
-
-
-def split_shuffled(X: np.ndarray, y: np.ndarray, test_fraction: float,
-                   rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """Shuffle rows with `rng` and split: (X_train, y_train, X_test, y_test)."""
-    order = rng.permutation(len(X))
-    n_test = n_test_rows(len(X), test_fraction)
-    test, train = order[:n_test], order[n_test:]
-    return X[train], y[train], X[test], y[test]
-
-
-def check_split_args(n_samples: int, test_fraction: float) -> None:
+def _check_split_args(n_samples: int, test_fraction: float) -> None:
     """Reject a sample count or test fraction the split cannot honour."""
     if not MIN_SAMPLES <= n_samples <= MAX_SAMPLES:
         raise DatasetError(f"n_samples must be between {MIN_SAMPLES} and {MAX_SAMPLES:,}, "
                            f"got {n_samples}.")
-    if not (0.0 < test_fraction <= 0.9):
-        raise DatasetError(f"test_fraction must be in (0, 0.9], got {test_fraction}.")
+    check_test_fraction(test_fraction)
 
 
 def _xor(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -160,12 +129,12 @@ def make_dataset(name: str, n_samples: int = 1000, noise: float = 0.1, *, n_clas
     if name == "csv":
         raise DatasetError("The csv dataset is loaded from a file with load_csv, not generated.")
     task = dataset_task(name, n_classes)
-    check_split_args(n_samples, test_fraction)
+    _check_split_args(n_samples, test_fraction)
     if not (np.isfinite(noise) and noise >= 0):
         raise DatasetError(f"noise must be a finite number >= 0, got {noise}.")
-    if name in _CLASS_COUNT_SETS and not MIN_CLASSES <= n_classes <= MAX_CLASSES:
-        raise DatasetError(f"n_classes must be between {MIN_CLASSES} and {MAX_CLASSES}, "
-                           f"got {n_classes}.")
+    if name in _CLASS_COUNT_SETS and not MIN_CLASSES <= n_classes <= MAX_GENERATED_CLASSES:
+        raise DatasetError(f"n_classes must be between {MIN_CLASSES} and "
+                           f"{MAX_GENERATED_CLASSES}, got {n_classes}.")
     if name == "sine":
         X, y = _sine(n_samples, noise, rng)
         names = ["x"]
@@ -187,7 +156,5 @@ def make_dataset(name: str, n_samples: int = 1000, noise: float = 0.1, *, n_clas
 def load_csv(path, *, target_column: int = -1, task: str = "auto", test_fraction: float = 0.2,
              rng: np.random.Generator) -> Dataset:
     """Load the user's CSV (numeric features + one target column); see core.csv_loader."""
-    from core.csv_loader import load_csv_dataset
-
     return load_csv_dataset(path, target_column=target_column, task=task,
                             test_fraction=test_fraction, rng=rng)
