@@ -9,13 +9,12 @@ from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from core import __version__
+from gui.about import APP_VERSION
 from gui.main_window import MainWindow
 from gui.resources import resource_path
 from gui.settings import APPLICATION, ORGANIZATION
 
-APP_VERSION = __version__
-
+__all__ = ["APP_VERSION", "create_app", "create_main_window", "run_app"]
 
 # Qt chatter that is not a problem for the user (the offscreen platform cannot resize windows).
 _IGNORED_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)

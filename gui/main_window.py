@@ -23,6 +23,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
+from gui.about import ABOUT_HTML, APP_NAME
 from gui.explorer.reference_dialog import show_activation_reference
 from gui.export import ExportError, ExportTarget
 from gui.resources import resource_path
@@ -37,7 +38,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Actiscope")
+        self.setWindowTitle(APP_NAME)
         self.setWindowIcon(QIcon(str(resource_path("icon.png"))))
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -186,13 +187,7 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         """Help ▸ About: version and purpose."""
-        from gui.app import APP_VERSION
-        QMessageBox.about(self, "About Actiscope",
-                          f"<h3>Actiscope {APP_VERSION}</h3><p>A desktop lab for what decides "
-                          "whether a deep network can learn: the shape of its activation "
-                          "functions and their derivatives, how gradients flow back through the "
-                          "layers, and how many neurons die or saturate while it trains.</p>"
-                          "<p>Built with Python, NumPy, PySide6 (Qt) and pyqtgraph.</p>")
+        QMessageBox.about(self, f"About {APP_NAME}", ABOUT_HTML)
 
     def reset_layout(self) -> None:
         """View ▸ Reset layout: default window size and every tab's default panel layout."""

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
-
-if TYPE_CHECKING:
-    from gui.explorer.explorer_view import ExplorerView
 
 
 def _action(parent: QWidget, text: str, shortcut: str, tip: str,
@@ -25,26 +20,25 @@ def _action(parent: QWidget, text: str, shortcut: str, tip: str,
 
 
 class ExplorerActions:
-    """QActions shared by the Explorer menu, the View menu and the toggle buttons."""
+    """QActions shared by the Explorer menu, the View menu and the toggle buttons.
 
-    def __init__(self, view: ExplorerView) -> None:
-        self.view = view
-        self.show_functions = _action(view, "Show &functions f(x)", "Ctrl+F",
+    Only the actions (text, shortcut, tip, checked state); the ExplorerView connects them to its
+    own parts, so this module knows nothing of the view.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        """Create the actions, owned by `parent` (the shortcuts work within it)."""
+        self.show_functions = _action(parent, "Show &functions f(x)", "Ctrl+F",
                                       "Draw every f(x) as a solid line", checkable=True)
-        self.show_derivatives = _action(view, "Show &derivatives f\u2032(x)", "Ctrl+D",
+        self.show_derivatives = _action(parent, "Show &derivatives f\u2032(x)", "Ctrl+D",
                                         "Draw every f\u2032(x) as a dashed line", checkable=True)
-        self.reset_range = _action(view, "&Reset x range", "Ctrl+0",
+        self.reset_range = _action(parent, "&Reset x range", "Ctrl+0",
                                    "Back to x in [-5, 5] (also: double-click the plot)")
-        self.reset_params = _action(view, "Reset &parameters", "Ctrl+Shift+0",
+        self.reset_params = _action(parent, "Reset &parameters", "Ctrl+Shift+0",
                                     "Every c, \u03b1, \u03b2 back to its default")
-        self.side_panel = _action(view, "Show &side panel", "F9",
+        self.side_panel = _action(parent, "Show &side panel", "F9",
                                   "Show or hide the panel describing the selected activation",
                                   checkable=True)
-        self.show_functions.toggled.connect(self._on_kinds_toggled)
-        self.show_derivatives.toggled.connect(self._on_kinds_toggled)
-        self.reset_range.triggered.connect(view.reset_x_range)
-        self.reset_params.triggered.connect(view.param_controls.reset_defaults)
-        self.side_panel.toggled.connect(view.info_panel.setVisible)
 
     def toggle_bar(self) -> QWidget:
         """Two toggle buttons (functions, derivatives) bound to the actions."""
@@ -60,8 +54,3 @@ class ExplorerActions:
     def menu_actions(self) -> list[QAction]:
         """The Explorer menu's actions, in order."""
         return [self.show_functions, self.show_derivatives, self.reset_range, self.reset_params]
-
-    def _on_kinds_toggled(self, _checked: bool) -> None:
-        """Apply both toggles to the plot."""
-        self.view.plot.set_show_kinds(self.show_functions.isChecked(),
-                                      self.show_derivatives.isChecked())

@@ -48,7 +48,7 @@ class ExplorerView(QWidget):
         self.param_controls = ParamControls()
         self.range_controls = XRangeControls()
         self.info_panel = InfoPanel()
-        self.actions = ExplorerActions(self)
+        self.explorer_actions = ExplorerActions(self)
         self._build_layout()
         self.plot.getPlotItem().vb.setLimits(xMin=-X_LIMIT, xMax=X_LIMIT)
         self.range_controls.set_x_range(*DEFAULT_X_RANGE)
@@ -71,7 +71,7 @@ class ExplorerView(QWidget):
         heading.setToolTip("Tick to draw; select a row to describe it on the right")
         left_layout.addWidget(heading)
         left_layout.addWidget(self.activation_list, 1)
-        left_layout.addWidget(self.actions.toggle_bar())
+        left_layout.addWidget(self.explorer_actions.toggle_bar())
         left_layout.addWidget(self.param_controls)
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
@@ -99,6 +99,12 @@ class ExplorerView(QWidget):
         self.plot.sigResetRangeRequested.connect(self.reset_x_range)
         self.plot.sigMouseX.connect(self.update_readout)
         self.plot.getPlotItem().vb.sigXRangeChanged.connect(self._view_range_timer.start)
+        actions = self.explorer_actions
+        actions.show_functions.toggled.connect(self._on_kinds_toggled)
+        actions.show_derivatives.toggled.connect(self._on_kinds_toggled)
+        actions.reset_range.triggered.connect(self.reset_x_range)
+        actions.reset_params.triggered.connect(self.param_controls.reset_defaults)
+        actions.side_panel.toggled.connect(self.info_panel.setVisible)
 
     # --- what is drawn -------------------------------------------------------------------------
 
@@ -166,20 +172,27 @@ class ExplorerView(QWidget):
 
     def set_show_kinds(self, functions: bool, derivatives: bool) -> None:
         """Show or hide all f(x) curves and all f'(x) curves."""
-        self.actions.show_functions.setChecked(functions)
-        self.actions.show_derivatives.setChecked(derivatives)
+        self.explorer_actions.show_functions.setChecked(functions)
+        self.explorer_actions.show_derivatives.setChecked(derivatives)
         self.plot.set_show_kinds(functions, derivatives)
+
+    def _on_kinds_toggled(self, _checked: bool) -> None:
+        """Apply both toggle actions to the plot."""
+        self.plot.set_show_kinds(self.explorer_actions.show_functions.isChecked(),
+                                 self.explorer_actions.show_derivatives.isChecked())
 
     def update_readout(self, x: float) -> None:
         """Values of every shown curve at x (exact, not interpolated); nan shows the hint."""
         rows = []
+        functions = self.explorer_actions.show_functions.isChecked()
+        derivatives = self.explorer_actions.show_derivatives.isChecked()
         if math.isfinite(x):
             at = np.array([x])
             for name in self.plot.shown_names():
                 f, df = self.activation(name).f_df(at)
                 rows.append((activation_info(name).display_name, activation_colour(name),
-                             float(f[0]) if self.actions.show_functions.isChecked() else None,
-                             float(df[0]) if self.actions.show_derivatives.isChecked() else None))
+                             float(f[0]) if functions else None,
+                             float(df[0]) if derivatives else None))
         self.readout.show_values(x, rows)
 
     def _show_info(self, name: str) -> None:
@@ -189,8 +202,8 @@ class ExplorerView(QWidget):
     def curves_csv(self) -> tuple[list[str], np.ndarray]:
         """Headers and columns of exactly what is drawn (x, then f and/or f' per curve)."""
         curves = {name: self._sampled[name] for name in self.plot.shown_names()}
-        return curves_table(curves, self.x, self.actions.show_functions.isChecked(),
-                            self.actions.show_derivatives.isChecked())
+        return curves_table(curves, self.x, self.explorer_actions.show_functions.isChecked(),
+                            self.explorer_actions.show_derivatives.isChecked())
 
     # --- tab protocol ----------------------------------------------------------------------------
 
@@ -200,16 +213,16 @@ class ExplorerView(QWidget):
 
     def menu_actions(self) -> list[QAction]:
         """Actions for the "Explorer" menu."""
-        return self.actions.menu_actions()
+        return self.explorer_actions.menu_actions()
 
     def view_actions(self) -> list[QAction]:
         """Actions for the View menu (side panel toggle)."""
-        return [self.actions.side_panel]
+        return [self.explorer_actions.side_panel]
 
     def reset_layout(self) -> None:
         """Default splitter sizes, side panel shown."""
         self.info_panel.setVisible(True)
-        self.actions.side_panel.setChecked(True)
+        self.explorer_actions.side_panel.setChecked(True)
         self.splitter.setSizes(list(DEFAULT_SPLITTER_SIZES))
 
     def state(self) -> ExplorerState:
@@ -217,10 +230,10 @@ class ExplorerView(QWidget):
         return ExplorerState(checked=self.activation_list.checked_names(),
                              params=self.param_controls.values(),
                              x_range=(float(self.x[0]), float(self.x[-1])),
-                             show_functions=self.actions.show_functions.isChecked(),
-                             show_derivatives=self.actions.show_derivatives.isChecked(),
+                             show_functions=self.explorer_actions.show_functions.isChecked(),
+                             show_derivatives=self.explorer_actions.show_derivatives.isChecked(),
                              current=self.activation_list.current_name(),
-                             side_panel=self.actions.side_panel.isChecked())
+                             side_panel=self.explorer_actions.side_panel.isChecked())
 
     def apply_state(self, state: ExplorerState) -> None:
         """Show a remembered state."""
@@ -230,7 +243,7 @@ class ExplorerView(QWidget):
         self.activation_list.set_checked_names(state.checked)
         self.activation_list.set_current_name(state.current)
         self._show_info(state.current)
-        self.actions.side_panel.setChecked(state.side_panel)
+        self.explorer_actions.side_panel.setChecked(state.side_panel)
 
     def save_settings(self, settings: QSettings) -> None:
         """Remember checked activations, parameters, x range, toggles and splitter sizes."""
@@ -244,7 +257,7 @@ class ExplorerView(QWidget):
         if not (isinstance(splitter_state, QByteArray)
                 and self.splitter.restoreState(splitter_state)):
             self.splitter.setSizes(list(DEFAULT_SPLITTER_SIZES))
-        self.info_panel.setVisible(self.actions.side_panel.isChecked())
+        self.info_panel.setVisible(self.explorer_actions.side_panel.isChecked())
 
     def shutdown(self) -> None:
         """Stop the pending resample timer."""

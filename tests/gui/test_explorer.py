@@ -61,12 +61,12 @@ def test_dragging_alpha_changes_leaky_relu_left_branch(view):
 
 def test_derivative_toggle_hides_and_shows_dashed_curves(view):
     dashed = [view.plot.curve_items(n)[1] for n in ("sigmoid", "tanh", "relu")]
-    view.actions.show_derivatives.setChecked(False)
+    view.explorer_actions.show_derivatives.setChecked(False)
     assert not any(item in data_items(view) for item in dashed)
     assert len(data_items(view)) == 3
     headers, _ = view.curves_csv()
     assert headers == ["x", "sigmoid f(x)", "tanh f(x)", "relu f(x)"]
-    view.actions.show_derivatives.setChecked(True)
+    view.explorer_actions.show_derivatives.setChecked(True)
     assert all(item in data_items(view) for item in dashed)
 
 
@@ -95,7 +95,7 @@ def test_settings_round_trip_in_a_new_view(qtbot, view):
     view.activation_list.set_checked_names(["swish", "mish"])
     view.set_param("swish", "beta", 2.5)
     view.set_x_range(-3.0, 4.0)
-    view.actions.show_functions.setChecked(False)
+    view.explorer_actions.show_functions.setChecked(False)
     view.save_settings(app_settings())
     again = ExplorerView()
     qtbot.addWidget(again)
@@ -103,7 +103,7 @@ def test_settings_round_trip_in_a_new_view(qtbot, view):
     assert again.activation_list.checked_names() == ["swish", "mish"]
     assert again.params("swish") == {"beta": 2.5}
     assert (again.x[0], again.x[-1]) == (-3.0, 4.0)
-    assert not again.actions.show_functions.isChecked()
+    assert not again.explorer_actions.show_functions.isChecked()
     x, y = again.plot.curve_items("swish")[1].getData()
     np.testing.assert_allclose(y, get_activation("swish", beta=2.5).df(x))
 

@@ -136,7 +136,7 @@ def test_view_reset_layout_shows_the_side_panel(qtbot):
     window = create_main_window()
     qtbot.addWidget(window)
     explorer = window.tab_widgets()[0]
-    explorer.actions.side_panel.setChecked(False)
+    explorer.explorer_actions.side_panel.setChecked(False)
     assert explorer.info_panel.isHidden()
     window.reset_layout()
     assert not explorer.info_panel.isHidden()
