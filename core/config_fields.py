@@ -20,12 +20,11 @@ from core.datasets import (
     MIN_SAMPLES,
     available_datasets,
 )
+from core.initializers import INITIALIZERS
+from core.losses import LOSSES
+from core.network_buffers import DTYPES
+from core.optimizers import OPTIMIZERS
 
-INITS = ("zeros", "normal", "uniform", "xavier_normal", "xavier_uniform", "he_normal",
-         "he_uniform", "lecun_normal", "orthogonal", "pytorch_default")
-OPTIMIZERS = ("sgd", "momentum", "adam")
-LOSSES = ("mse", "bce", "cross_entropy")
-DTYPES = ("float64", "float32")
 MAX_DEPTH = 200
 MAX_WIDTH = 1024
 KINDS = ("int", "float", "str", "bool", "choice", "list", "dict")
@@ -70,7 +69,7 @@ class FieldSpec:
 
 
 def _specs() -> dict[str, FieldSpec]:
-    """Build the table (choices come from the activation and dataset registries)."""
+    """Build the table; each list of choices comes from the module that implements it."""
     s = [
         FieldSpec("depth", "int", 6, "Depth", "Number of hidden layers (1–200); ignored when "
                   "hidden sizes are given.", 1, MAX_DEPTH),
@@ -86,7 +85,7 @@ def _specs() -> dict[str, FieldSpec]:
                   "as alpha or beta, applied to every hidden layer; empty = the defaults."),
         FieldSpec("init", "choice", "he_normal", "Weight init", "How weights start: He suits "
                   "ReLU-like units, Xavier suits tanh/sigmoid; normal/uniform use the std below.",
-                  choices=INITS),
+                  choices=INITIALIZERS),
         FieldSpec("init_std", "float", 0.01, "Init std", "Standard deviation for init 'normal', "
                   "half-width for 'uniform' (dimensionless weight units).", 0.0, 1e3,
                   low_open=True, log_scale=True),

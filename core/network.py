@@ -31,7 +31,6 @@ from core.network_buffers import (
 
 # Rows per chunk for forward-only passes over big sets, to bound memory.
 _CHUNK_ROWS = 1024
-DTYPES = ("float64", "float32")
 
 
 class NetworkError(ValueError):

@@ -13,6 +13,9 @@ import numpy as np
 
 from core.activations import Activation
 
+# The precisions every buffer (and so the network) can be made in; the config offers these.
+DTYPES: tuple[str, ...] = ("float64", "float32")
+
 # Activations whose derivative is never negative: max |f'| over a batch needs no abs() pass.
 _NONNEGATIVE_DERIVATIVE = {"relu", "tanh", "sigmoid", "softplus", "softsign", "hard_sigmoid",
                            "binary_step"}

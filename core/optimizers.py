@@ -12,8 +12,6 @@ import numpy as np
 
 from core.network_buffers import safe_norm
 
-OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam")
-
 
 class OptimizerError(ValueError):
     """An unknown optimizer name."""
@@ -169,9 +167,12 @@ class Adam(Optimizer):
         return grads
 
 
+_CLASSES: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Momentum, Adam)}
+OPTIMIZERS: tuple[str, ...] = tuple(_CLASSES)  # "sgd", "momentum", "adam"
+
+
 def make_optimizer(name: str, **hyper: float) -> Optimizer:
     """An optimizer by name ("sgd" | "momentum" | "adam") with the given hyper-parameters."""
-    classes = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
-    if name not in classes:
+    if name not in _CLASSES:
         raise OptimizerError(f"Unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}.")
-    return classes[name](**hyper)
+    return _CLASSES[name](**hyper)
