@@ -153,6 +153,10 @@ class ExperimentConfig:
         """Names of the fields whose values differ from `other`."""
         return {name for name in FIELD_SPECS if getattr(self, name) != getattr(other, name)}
 
+    def only_live_changes(self, other: ExperimentConfig) -> bool:
+        """True if every field that differs from `other` is in LIVE_FIELDS (no reset needed)."""
+        return self.changed_fields(other) <= LIVE_FIELDS
+
     def to_dict(self) -> dict:
         """Every field as plain JSON-ready values (a deep copy)."""
         return {name: copy.deepcopy(getattr(self, name)) for name in FIELD_SPECS}

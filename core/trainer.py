@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.boundary import decision_grid
-from core.config import LIVE_FIELDS, ConfigError, ExperimentConfig
+from core.config import ConfigError, ExperimentConfig
 from core.datasets import Dataset, default_loss, load_csv, make_dataset
 from core.history import History
 from core.losses import prepare_targets
@@ -141,17 +140,16 @@ class Trainer:
                               beta1=cfg.beta1, beta2=cfg.beta2, eps=cfg.eps)
 
     def apply_live_changes(self, config: ExperimentConfig) -> bool:
-        """Adopt `config` without a reset if only LIVE_FIELDS differ; returns whether it did.
+        """Adopt `config` without a reset if only live fields differ; returns whether it did.
 
         An invalid config raises ConfigError and changes nothing.
         """
         config = _validated(config)
-        changed = {f.name for f in dataclasses.fields(config)
-                   if getattr(config, f.name) != getattr(self.config, f.name)}
-        if not changed <= set(LIVE_FIELDS):
+        if not config.only_live_changes(self.config):
             return False
+        new_optimizer = config.optimizer != self.config.optimizer
         self.config = config
-        if "optimizer" in changed:
+        if new_optimizer:
             self.optimizer = self._make_optimizer(config)
         else:
             opt = self.optimizer

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.config import FIELD_SPECS, LIVE_FIELDS, ExperimentConfig
+from core.config import FIELD_SPECS, ExperimentConfig
 from gui.lab.field_editors import BoolEditor, FieldEditor, make_editor
 
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -154,8 +154,3 @@ class ConfigPanel(QScrollArea):
             editor.setEnabled(name in relevant)
             if name in self._labels:
                 self._labels[name].setEnabled(name in relevant)
-
-
-def is_live_change(old: ExperimentConfig, new: ExperimentConfig) -> bool:
-    """True if every changed field can be applied without rebuilding the trainer."""
-    return old.changed_fields(new) <= set(LIVE_FIELDS)

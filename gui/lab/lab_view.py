@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 import gui.lab.views as lab_views
-from core.config import LIVE_FIELDS, ExperimentConfig
+from core.config import ExperimentConfig
 from core.trainer import Trainer
 from gui.export import ExportTarget
 from gui.lab.banner import DivergenceBanner
@@ -159,7 +159,7 @@ class LabView(QWidget):
 
     def _on_config_edited(self, config: ExperimentConfig, field: str) -> None:
         old = self._trainer.config
-        if old.changed_fields(config) <= LIVE_FIELDS:
+        if config.only_live_changes(old):
             self.compare.set_config_a(config)
             # Applied between two steps of the training worker (at once while paused).
             self.controller.call_when_idle(lambda: self._apply_live_changes(config))

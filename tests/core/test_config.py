@@ -158,6 +158,17 @@ def test_replace_validates_and_copies() -> None:
         base.replace(learning_rate=0.1)
 
 
+def test_only_live_changes_is_the_one_reset_rule() -> None:
+    """The trainer, the Lab and the form all ask this: do the differences need a reset?"""
+    base = ExperimentConfig().validate()
+    assert base.only_live_changes(base)
+    assert base.only_live_changes(base.replace(lr=0.5, optimizer="adam", batch_size=7))
+    assert not base.only_live_changes(base.replace(depth=3))
+    assert not base.only_live_changes(base.replace(lr=0.5, seed=9))
+    for name in LIVE_FIELDS:
+        assert FIELD_SPECS[name].live
+
+
 def test_json_round_trip_is_identity() -> None:
     config = ExperimentConfig(hidden_sizes=[16, 8], activation=["elu", "elu"],
                               activation_params={"alpha": 0.5}, lr=3e-4, optimizer="adam",
