@@ -12,10 +12,10 @@ import copy
 import dataclasses
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.atomic_write import write_text_atomic
 from core.config_fields import (
     FIELD_SPECS,
     LIVE_FIELDS,
@@ -206,28 +206,11 @@ class ExperimentConfig:
     def save(self, path: str | os.PathLike) -> None:
         """Write the session atomically (temp file in the same folder, then os.replace)."""
         text = self.to_json()
-        target = Path(path)
-        tmp_name = None
         try:
-            # A short fixed prefix, so every name legal as the target (up to NAME_MAX) works.
-            fd, tmp_name = tempfile.mkstemp(prefix=".actiscope-", suffix=".tmp",
-                                            dir=target.parent)
-            # mkstemp creates the file 0600; a session is a normal document (umask applies).
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp_name, 0o666 & ~umask)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp_name, target)
-        except BaseException as exc:
-            if tmp_name is not None and os.path.exists(tmp_name):
-                os.unlink(tmp_name)
-            if isinstance(exc, OSError):
-                raise ConfigError(f"Cannot save the session to '{target}': "
-                                  f"{exc.strerror or exc}.") from None
-            raise
+            write_text_atomic(path, text)
+        except OSError as exc:
+            raise ConfigError(f"Cannot save the session to '{Path(path)}': "
+                              f"{exc.strerror or exc}.") from None
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ExperimentConfig:

@@ -1,52 +1,23 @@
-"""Atomic file output: a temp file beside the target, then os.replace; never a partial file."""
+"""Export paths and atomic output for the GUI: checks and one-sentence ExportErrors
+around core.atomic_write (a temp file beside the target, then os.replace)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from core.atomic_write import TEMP_PREFIX, make_temp_beside, replaced_on_success
+
+__all__ = ["EXPORT_SUFFIXES", "TEMP_PREFIX", "ExportError", "atomic_output", "check_export_path",
+           "make_temp_beside"]
 
 EXPORT_SUFFIXES = (".png", ".svg", ".csv")
 
 
 class ExportError(ValueError):
     """An export failed; the message is one sentence for the user."""
-
-
-def _current_umask() -> int:
-    """The process umask (mkstemp creates 0600 files; exports should get the usual 0644)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_current_umask()
-
-TEMP_PREFIX = ".actiscope-"
-_MAX_TEMP_SUFFIX = 12
-
-
-def make_temp_beside(path: str | os.PathLike, suffix: str = ".tmp") -> tuple[int, Path]:
-    """Create an empty temp file in the folder of `path`; return (open fd, its path).
-
-    The name is ".actiscope-XXXXXXXX<suffix>", bounded whatever the target's name, so every
-    legal target name works (a name built from the target overflows NAME_MAX near 255 bytes).
-    The file gets the usual umask permissions (mkstemp makes it 0600). Raises OSError.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if len(suffix) > _MAX_TEMP_SUFFIX:
-        suffix = ".tmp"
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=folder)
-    try:
-        os.chmod(name, _FILE_MODE)
-    except OSError:
-        os.close(fd)
-        os.unlink(name)
-        raise
-    return fd, Path(name)
 
 
 def check_export_path(path: str | os.PathLike, suffixes: tuple[str, ...] = EXPORT_SUFFIXES) -> Path:
@@ -68,23 +39,18 @@ def check_export_path(path: str | os.PathLike, suffixes: tuple[str, ...] = EXPOR
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike,
                   suffixes: tuple[str, ...] = EXPORT_SUFFIXES) -> Iterator[Path]:
-    """Yield a temp path in the target folder; on success it replaces `path`, on failure it goes."""
+    """Yield a temp path in the target folder; on success it replaces `path`, on failure it goes.
+
+    core.atomic_write does the writing; this adds the export checks and ExportError sentences.
+    """
     path = check_export_path(path, suffixes)
+    started = False
     try:
-        fd, tmp = make_temp_beside(path, path.suffix)
+        with replaced_on_success(path, path.suffix) as tmp:
+            started = True
+            yield tmp
     except OSError as exc:
-        raise ExportError(f"Cannot write to the folder {path.parent}: "
-                          f"{exc.strerror or exc}.") from exc
-    os.close(fd)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except ExportError:
-        tmp.unlink(missing_ok=True)
-        raise
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        if not started:
+            raise ExportError(f"Cannot write to the folder {path.parent}: "
+                              f"{exc.strerror or exc}.") from exc
         raise ExportError(f"Could not write {path}: {exc.strerror or exc}.") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
