@@ -44,9 +44,14 @@ class Kernel:
         return self.f_df(x, params)[1]
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid 1 / (1 + e^-x) via e^-|x| (never overflows); shape of x."""
-    e = np.exp(-np.abs(x))
+def sigmoid(x: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
+    """Logistic sigmoid 1 / (1 + e^-x) via e^-|x| (never overflows); shape and dtype of x.
+
+    The project's one sigmoid (activations, softplus', mish', the bce loss); pass
+    e = exp(-|x|) when the caller has it already.
+    """
+    if e is None:
+        e = np.exp(-np.abs(x))
     r = 1.0 / (1.0 + e)
     return np.where(x >= 0, r, e * r)
 
@@ -217,8 +222,7 @@ def _mish_f_df(x: np.ndarray, p: Params) -> Pair:
     # softplus'(x) = sigmoid(x); both come from the same e^-|x|.
     e = np.exp(-np.abs(x))
     sp = np.maximum(x, 0.0) + np.log1p(e)
-    r = 1.0 / (1.0 + e)
-    s = np.where(x >= 0, r, e * r)
+    s = sigmoid(x, e)
     t = np.tanh(sp)
     return x * t, t + x * s * (1.0 - t * t)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.activation_kernels import sigmoid
+
 LOSSES: tuple[str, ...] = ("mse", "bce", "cross_entropy")
 
 
@@ -46,13 +48,6 @@ def prepare_targets(loss: str, y: np.ndarray, n: int, n_out: int, dtype: np.dtyp
     return y.astype(dtype, copy=False)
 
 
-def _sigmoid(x: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
-    """Overflow-free logistic function (e = exp(-|x|) if already computed)."""
-    if e is None:
-        e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
-
-
 def loss_and_logit_grad(loss: str, logits: np.ndarray, y: np.ndarray, out: np.ndarray) -> float:
     """Loss value; writes dL/dlogits into `out` (n, k), C-contiguous.
 
@@ -70,7 +65,7 @@ def loss_and_logit_grad(loss: str, logits: np.ndarray, y: np.ndarray, out: np.nd
         x = logits[:, 0]
         e = np.exp(-np.abs(x))
         value = float(np.add.reduce(np.maximum(x, 0) - x * y + np.log1p(e)) / n)  # the mean
-        np.subtract(_sigmoid(x, e), y, out=out[:, 0])
+        np.subtract(sigmoid(x, e), y, out=out[:, 0])
         out *= 1.0 / n
         return value
     # Row maxima column by column: exact like .max(axis=1), several times faster for few classes.
@@ -97,7 +92,7 @@ def loss_and_logit_grad(loss: str, logits: np.ndarray, y: np.ndarray, out: np.nd
 def probabilities(loss: str, logits: np.ndarray) -> np.ndarray:
     """What the network predicts: bce -> P(class 1) (n,), ce -> softmax (n, k), mse -> logits."""
     if loss == "bce":
-        return _sigmoid(logits[:, 0])
+        return sigmoid(logits[:, 0])
     if loss == "cross_entropy":
         ex = np.exp(logits - logits.max(axis=1, keepdims=True))
         return ex / ex.sum(axis=1, keepdims=True)
