@@ -148,7 +148,9 @@ class MainWindow(QMainWindow):
         if not targets:
             QMessageBox.information(self, "Export plot", "This tab has no plot to export.")
             return
-        ExportDialog(targets, parent=self).exec()
+        dialog = ExportDialog(targets, parent=self)
+        dialog.exec()
+        dialog.deleteLater()
 
     def export_window(self) -> None:
         """File ▸ Export whole window as PNG…"""
@@ -184,6 +186,7 @@ class MainWindow(QMainWindow):
                           "<table cellspacing='6'>" + "".join(rows) + "</table>",
                           QMessageBox.StandardButton.Close, self)
         box.exec()
+        box.deleteLater()
 
     def show_about(self) -> None:
         """Help ▸ About: version and purpose."""

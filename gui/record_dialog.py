@@ -150,12 +150,14 @@ def record_animation_action(parent: QWidget, lab_view: RecordableLab) -> QAction
 
     def open_dialog() -> None:
         dialog = RecordDialog(parent)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        values, path = dialog.values(), dialog.path()
+        dialog.deleteLater()
+        if not accepted:
             return
-        values = dialog.values()
-        written = run_recording(parent, lab_view, dialog.path(), **values)
+        written = run_recording(parent, lab_view, path, **values)
         if written and hasattr(parent, "statusBar"):
-            parent.statusBar().showMessage(f"Saved {dialog.path()}", 5000)
+            parent.statusBar().showMessage(f"Saved {path}", 5000)
 
     action.triggered.connect(open_dialog)
     return action

@@ -11,6 +11,7 @@ from PySide6.QtGui import QFont
 
 from core.activations import available_activations
 from gui.explorer import theme
+from gui.ownership import adopt_menus
 
 
 class CurvePlot(pg.PlotWidget):
@@ -33,6 +34,7 @@ class CurvePlot(pg.PlotWidget):
         self._show_functions = True
         self._show_derivatives = True
         item = self.getPlotItem()
+        adopt_menus(item, self)
         self.hideButtons()
         item.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
         tick_font = QFont()

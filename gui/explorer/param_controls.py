@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QGridLayout,
@@ -21,12 +21,17 @@ SLIDER_STEPS = 1000
 GREEK = {"alpha": "\u03b1", "beta": "\u03b2", "c": "c"}
 
 
-class ParamSlider(QWidget):
-    """A slider and a spin box showing the same value in [spec.low, spec.high], kept in sync."""
+class ParamSlider(QObject):
+    """A slider and a spin box showing the same value in [spec.low, spec.high], kept in sync.
+
+    A QObject, not a widget: its two widgets go into the caller's layout, and it is owned by
+    `parent` (a parentless widget here would be a hidden top-level window left to the garbage
+    collector).
+    """
 
     sigValueChanged = Signal(float)
 
-    def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
+    def __init__(self, spec: ParamSpec, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.spec = spec
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -105,7 +110,7 @@ class ParamControls(QGroupBox):
             for spec in info.params:
                 label = QLabel(f"{info.display_name} {GREEK.get(spec.name, spec.name)}")
                 label.setToolTip(spec.description)
-                slider = ParamSlider(spec)
+                slider = ParamSlider(spec, self)
                 slider.sigValueChanged.connect(
                     lambda value, n=name, p=spec.name: self.sigParamChanged.emit(n, p, value))
                 self.sliders[(name, spec.name)] = slider

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from core.activations import activation_info, available_activations
@@ -34,6 +35,7 @@ def reference_html() -> str:
 def show_activation_reference(parent: QWidget | None = None) -> None:
     """Open the reference as a modeless dialog."""
     dialog = QDialog(parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)   # modeless: deleted once closed
     dialog.setWindowTitle("Activation reference")
     dialog.resize(980, 720)
     browser = QTextBrowser()

@@ -23,7 +23,9 @@ def install_export_menu(view: QWidget, targets: Callable[[], list[ExportTarget]]
 
     def open_dialog() -> None:
         from gui.export.export_dialog import ExportDialog
-        ExportDialog(targets(), parent=view.window()).exec()
+        dialog = ExportDialog(targets(), parent=view.window())
+        dialog.exec()
+        dialog.deleteLater()    # closed: Qt deletes it (not the window, much later)
 
     action.triggered.connect(open_dialog)
     if isinstance(view, pg.GraphicsView):

@@ -38,8 +38,8 @@ class ComparePlots(pg.GraphicsLayoutWidget):
         self._grid_plots = []
         self._grid_images = []
         for column in range(2):
-            plot = theme.style_plot(grids.addPlot(row=0, col=column), "",
-                                    "hidden layer (input → output)", "unit")
+            plot = theme.add_plot(grids, "", "hidden layer (input → output)", "unit",
+                                  row=0, col=column, owner=self)
             plot.showGrid(x=False, y=False)
             plot.setMouseEnabled(x=False, y=False)
             image = pg.ImageItem(axisOrder="row-major")
@@ -48,15 +48,14 @@ class ComparePlots(pg.GraphicsLayoutWidget):
             self._grid_plots.append(plot)
             self._grid_images.append(image)
         self._grid_plots[1].setYLink(self._grid_plots[0])
-        self._grad = theme.style_plot(curves.addPlot(row=0, col=0), "Gradient ‖dW_i‖_F per layer",
-                                      "weight layer i (input → output)", "norm (log scale)")
-        self._grad.setLogMode(y=True)
-        self._dead = theme.style_plot(curves.addPlot(row=0, col=1),
-                                      "Dead on the dataset per layer", "hidden layer",
-                                      "dead fraction")
+        self._grad = theme.add_plot(curves, "Gradient ‖dW_i‖_F per layer",
+                                    "weight layer i (input → output)", "norm (log scale)",
+                                    row=0, col=0, log_y=True, owner=self)
+        self._dead = theme.add_plot(curves, "Dead on the dataset per layer", "hidden layer",
+                                    "dead fraction", row=0, col=1, owner=self)
         self._dead.setYRange(0, 1, padding=0.02)
-        self._loss = theme.style_plot(curves.addPlot(row=0, col=2), "Training loss (batch)",
-                                      "step", "loss")
+        self._loss = theme.add_plot(curves, "Training loss (batch)", "step", "loss",
+                                    row=0, col=2, owner=self)
         # no legends: they would cover these small plots; A and B colours are named in the
         # grid titles above and in the Compare form's header
         self._grad_curves = [self._grad.plot(pen=pg.mkPen(c, width=2), symbol="o", symbolSize=5,

@@ -57,8 +57,10 @@ def boundary_rgb(values: np.ndarray, task: str, n_classes: int) -> np.ndarray:
 class BoundaryPlot:
     """Owns the image + scatter items in a PlotItem; recompute() is throttled by wall time."""
 
+    labels = ("Decision boundary (training points)", "x₁", "x₂")   # title, x, y
+
     def __init__(self, plot: pg.PlotItem, clock: Callable[[], float] = time.monotonic) -> None:
-        self.plot = theme.style_plot(plot, "Decision boundary (training points)", "x₁", "x₂")
+        self.plot = plot    # made by theme.add_plot with this class's title and labels
         self.plot.setAspectLocked(True)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.scatter = pg.ScatterPlotItem(size=5, pen=pg.mkPen(10, 10, 10, 160, width=0.6))

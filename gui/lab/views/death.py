@@ -15,7 +15,7 @@ from gui.lab.views.safe_values import finite_or
 from gui.lab.views.sticky_range import StickyRange, apply_x
 
 MAX_LINES = 12
-SATURATING = {"sigmoid", "tanh", "hard_sigmoid", "softsign", "hard_tanh"}
+SATURATING = {"sigmoid", "tanh", "hard_sigmoid", "softsign"}
 DATASET_DEFINITION = ("dead on the dataset: f′ = 0 for every training sample "
                       "(refreshed every {k} steps)")
 BATCH_DEFINITION = "dead on this batch (f′ = 0 for every sample of the step's minibatch)"
@@ -48,8 +48,8 @@ class DeathView(QWidget):
                                                  color=theme.FOREGROUND, bold=True)
         self.definition = self.graphics.addLabel("", row=1, col=0, colspan=2, size="8pt",
                                                  color=theme.FOREGROUND)
-        self.lines_plot = theme.style_plot(self.graphics.addPlot(row=2, col=0),
-                                           "Dead units per layer", "step", "units (%)")
+        self.lines_plot = theme.add_plot(self.graphics, "Dead units per layer", "step",
+                                         "units (%)", row=2, col=0)
         self.lines_plot.setDownsampling(auto=True, mode="peak")
         self.lines_plot.setClipToView(True)
         self.lines_plot.disableAutoRange()   # sticky ranges: refitting every frame costs ms
@@ -57,7 +57,8 @@ class DeathView(QWidget):
         self._top_range = StickyRange(pad_low=0.0, pad_high=0.25, min_pad=1.0)
         self.legend = theme.add_legend(self.lines_plot)
         self.legend.setColumnCount(2)
-        self.grid = DeadGridPlot(self.graphics.addPlot(row=2, col=1))
+        self.grid = DeadGridPlot(theme.add_plot(
+            self.graphics, DeadGridPlot.title, "unit index", "hidden layer", row=2, col=1))
         self.graphics.ci.layout.setColumnStretchFactor(0, 3)
         self.graphics.ci.layout.setColumnStretchFactor(1, 2)
         layout = QVBoxLayout(self)

@@ -49,9 +49,11 @@ def grid_colormap() -> pg.ColorMap:
 class DeadGridPlot:
     """A PlotItem holding the grid image; x = unit, y = hidden layer."""
 
+    title = "Units: alive / dead on the dataset"
+
     def __init__(self, plot: pg.PlotItem) -> None:
-        self.plot = theme.style_plot(plot, "Units: alive / dead on the dataset",
-                                     "unit index", "hidden layer")
+        """Draw into `plot`, made by theme.add_plot with this class's title."""
+        self.plot = plot
         self.plot.showGrid(x=False, y=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(grid_colormap())

@@ -28,11 +28,9 @@ class GradFlowView(QWidget):
         self.scale_recent.setToolTip("Checked: the y-axis fits the steps drawn now. Unchecked: it "
                                      "spans the smallest and largest values seen since the reset.")
         self.graphics = theme.make_graphics_widget()
-        log_plot = self.graphics.addPlot(row=0, col=0, axisItems=theme.log_axes())
-        self.plot = theme.style_plot(log_plot, self.title,
-                                     "weight layer i (1 = input side → L = output)",
-                                     "norm (log scale)")
-        self.plot.setLogMode(x=False, y=True)
+        self.plot = theme.add_plot(self.graphics, self.title,
+                                   "weight layer i (1 = input side → L = output)",
+                                   "norm (log scale)", row=0, col=0, log_y=True)
         self.note = self.graphics.addLabel("", row=1, col=0, color=theme.FOREGROUND, size="8pt",
                                            justify="left")
         legend = theme.add_legend(self.plot)

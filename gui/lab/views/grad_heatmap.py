@@ -27,15 +27,15 @@ class GradHeatmapView(QWidget):
         super().__init__(parent)
         self.n_steps = n_steps
         self.graphics = theme.make_graphics_widget()
-        self.plot = theme.style_plot(self.graphics.addPlot(row=0, col=0), self.title,
-                                     "step", "weight layer i (1 = input side)")
+        self.plot = theme.add_plot(self.graphics, self.title, "step",
+                                   "weight layer i (1 = input side)", row=0, col=0)
         self.plot.showGrid(x=False, y=False)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.plot.addItem(self.image)
         grad_map = theme.colormap(theme.GRAD_COLORMAP)
         self.colorbar = pg.ColorBarItem(values=(-6, 0), colorMap=grad_map, interactive=False,
                                         width=12)
-        theme.style_colorbar(self.colorbar, COLORBAR_LABEL)
+        theme.style_colorbar(self.colorbar, COLORBAR_LABEL, self.graphics)
         self.colorbar.setImageItem(self.image)
         self.graphics.addItem(self.colorbar, row=0, col=1)
         self.note = self.graphics.addLabel("", row=1, col=0, colspan=2, color=theme.FOREGROUND,

@@ -15,7 +15,6 @@ from gui.lab.views.diagram_model import DiagramModel, dots_per_column
 from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.pulse import BackwardPulse
 from gui.lab.views.safe_values import describe_value
-from gui.lab.views.saturation_probe import SaturationProbe
 from gui.lab.views.scatter_styles import restyle_spots
 
 N_COLOR_LEVELS = 64
@@ -40,15 +39,15 @@ class NetworkDiagramView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphics = theme.make_graphics_widget()
-        self.plot = theme.style_plot(self.graphics.addPlot(row=0, col=0), self.title,
-                                     "layer (input → output)", "unit")
+        self.plot = theme.add_plot(self.graphics, self.title, "layer (input → output)",
+                                   "unit", row=0, col=0)
         self.plot.hideAxis("left")
         self.plot.showGrid(x=False, y=False)
         self.plot.setMouseEnabled(x=True, y=True)
         grad_map = theme.colormap(theme.GRAD_COLORMAP)
         self.colorbar = pg.ColorBarItem(values=(-6, 0), colorMap=grad_map, interactive=False,
                                         width=12)
-        theme.style_colorbar(self.colorbar, COLORBAR_LABEL)
+        theme.style_colorbar(self.colorbar, COLORBAR_LABEL, self.graphics)
         self.graphics.addItem(self.colorbar, row=0, col=1)
         self.legend_label = self.graphics.addLabel("", row=1, col=0, colspan=2, size="8pt",
                                                    color=theme.FOREGROUND, justify="left")
@@ -75,7 +74,6 @@ class NetworkDiagramView(QWidget):
         self.plot.addItem(self.band)
         self.plot.addItem(self.scatter)
         self.model = DiagramModel([1, 1])
-        self.probe = SaturationProbe()
         self.pulse = BackwardPulse()
         self._drawn_step = -1
         self._levels: tuple[float, float] | None = None
@@ -90,7 +88,6 @@ class NetworkDiagramView(QWidget):
         """Lay out the columns for trainer.network.sizes (once per architecture)."""
         net = trainer.network
         self.model = DiagramModel(net.sizes, dots_per_column(len(net.sizes)))
-        self.probe.reset(trainer)
         self.pulse.reset(self.model.n_columns)
         names = [f"hidden {i + 1} ({a.name})" for i, a in enumerate(net.activations)]
         self._layer_names = ["input", *names, "output (logits)"]
@@ -126,8 +123,8 @@ class NetworkDiagramView(QWidget):
             return
         if stats.step != self._drawn_step:
             self._drawn_step = stats.step
-            saturated = self.probe.update(trainer)
-            self.model.update(stats.unit_grad, stats.dead_units_dataset, saturated)
+            self.model.update(stats.unit_grad, stats.dead_units_dataset,
+                              stats.saturated_units_dataset)
             self._dead_definition = (f"dead on the dataset as of step {stats.dataset_stats_step} "
                                      f"(refreshed every {trainer.config.dead_refresh_every} steps)")
             self._recolor()
@@ -201,8 +198,11 @@ class NetworkDiagramView(QWidget):
     # ----- text -------------------------------------------------------------------------------
     def _legend_html(self, trainer) -> str:
         """What the colours and marks mean (with the definitions of dead and saturated)."""
-        saturated = (self.probe.definition() if self.probe.masks is not None
-                     else "saturated: none in this batch")
+        saturated = "saturated on the dataset: |f′(z)| < the threshold for every sample"
+        if trainer.last is not None:
+            saturated = (f"saturated on the dataset: |f′(z)| < "
+                         f"{trainer.config.saturation_threshold:g} for every training sample "
+                         f"(not dead), as of step {trainer.last.dataset_stats_step}")
         aggregated = ""
         if self.model.dots_per_column.max() < max(self.model.sizes):
             aggregated = (f"<br>a dot = a group of units (layers wider than "
@@ -243,8 +243,8 @@ class NetworkDiagramView(QWidget):
         if 0 < column < m.n_columns - 1:
             width = stop - start
             lines.append(f"dead on the dataset: {round(m.dead_fraction[i] * width)} of {width}")
-            if self.probe.masks is not None:
-                lines.append(f"saturated: {round(m.saturated_fraction[i] * width)} of {width}")
+            lines.append(f"saturated on the dataset: {round(m.saturated_fraction[i] * width)} "
+                         f"of {width}")
         return "\n".join(lines)
 
     def _csv(self) -> tuple[list[str], np.ndarray]:
@@ -252,7 +252,7 @@ class NetworkDiagramView(QWidget):
         m = self.model
         headers = ["column (0 = input)", "first unit", "last unit", "x", "y",
                    "mean |dL/dz| (drawn, clamped)", "log10 mean |dL/dz|", "dead fraction (dataset)",
-                   "saturated fraction (probe)", "drawn dead (0/1)", "drawn saturated (0/1)"]
+                   "saturated fraction (dataset)", "drawn dead (0/1)", "drawn saturated (0/1)"]
         columns = np.column_stack([m.spot_column, m.spot_unit_start, m.spot_unit_stop - 1, m.x, m.y,
                                    10.0 ** m.log_grad, m.log_grad, m.dead_fraction,
                                    m.saturated_fraction, m.is_dead, m.is_saturated])

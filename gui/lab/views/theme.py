@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gui.lab.views.decade_axis import DecadeAxis
 from gui.lab.views.grid_axis import OpaqueGridAxis
+from gui.ownership import adopt_menus
 
 BACKGROUND = "#15181d"
 FOREGROUND = "#c9ccd1"
@@ -38,9 +39,19 @@ def make_graphics_widget() -> pg.GraphicsLayoutWidget:
     return widget
 
 
-def log_axes() -> dict[str, DecadeAxis]:
-    """axisItems for a PlotItem whose y-axis is logarithmic (decade labels only)."""
-    return {"left": DecadeAxis("left", background=BACKGROUND)}
+def add_plot(graphics: pg.GraphicsLayoutWidget | pg.GraphicsLayout, title: str, x_label: str,
+             y_label: str, *, row: int, col: int, rowspan: int = 1, colspan: int = 1,
+             log_y: bool = False, owner: QWidget | None = None) -> pg.PlotItem:
+    """A Lab-styled PlotItem in `graphics` at (row, col), its axes built in (never swapped:
+    a replaced default axis is an orphan the garbage collector frees later). `owner` (default
+    `graphics`, which must then be a widget) takes pyqtgraph's parentless menus."""
+    left = (DecadeAxis if log_y else OpaqueGridAxis)("left", background=BACKGROUND)
+    axes = {"left": left, "bottom": OpaqueGridAxis("bottom", background=BACKGROUND)}
+    plot = graphics.addPlot(row=row, col=col, rowspan=rowspan, colspan=colspan, axisItems=axes)
+    adopt_menus(plot, owner if owner is not None else graphics)
+    if log_y:
+        plot.setLogMode(x=False, y=True)
+    return _style_plot(plot, title, x_label, y_label)
 
 
 def layer_ticks(axis: pg.AxisItem, n_layers: int) -> None:
@@ -66,12 +77,8 @@ def control_bar(*widgets: QWidget) -> QWidget:
     return bar
 
 
-def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str) -> pg.PlotItem:
-    """Give a PlotItem the Lab look: title, labelled axes, faint grid, readable tick fonts."""
-    plain = {side: OpaqueGridAxis(side, background=BACKGROUND) for side in ("left", "bottom")
-             if not isinstance(plot.getAxis(side), OpaqueGridAxis)}
-    if plain:
-        plot.setAxisItems(plain)
+def _style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str) -> pg.PlotItem:
+    """Give a PlotItem made by add_plot the Lab look: title, labelled axes, faint grid, fonts."""
     plot.setTitle(title, color=FOREGROUND, size="10pt")
     for side, text in (("bottom", x_label), ("left", y_label)):
         axis = plot.getAxis(side)
@@ -87,8 +94,9 @@ def style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str) -> pg.
     return plot
 
 
-def style_colorbar(bar: pg.ColorBarItem, label: str) -> pg.ColorBarItem:
-    """Light axis text and a label on a ColorBarItem."""
+def style_colorbar(bar: pg.ColorBarItem, label: str, owner: QWidget) -> pg.ColorBarItem:
+    """Light axis text and a label on a ColorBarItem (a PlotItem: `owner` takes its menus)."""
+    adopt_menus(bar, owner)
     axis = bar.getAxis("right") if bar.horizontal is False else bar.getAxis("bottom")
     axis.setTextPen(pg.mkPen(FOREGROUND))
     axis.setPen(pg.mkPen(FOREGROUND))

@@ -22,15 +22,14 @@ class TrainingView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphics = theme.make_graphics_widget()
-        log_plot = self.graphics.addPlot(row=0, col=0, axisItems=theme.log_axes())
-        self.loss_plot = theme.style_plot(log_plot, "Loss",
-                                          "step", "loss (batch, log)")
-        self.loss_plot.setLogMode(x=False, y=True)
+        self.loss_plot = theme.add_plot(self.graphics, "Loss", "step", "loss (batch, log)",
+                                        row=0, col=0, log_y=True)
         # colours named in the title: a legend would cover most of this short plot
-        self.accuracy_plot = theme.style_plot(
-            self.graphics.addPlot(row=1, col=0),
+        self.accuracy_plot = theme.add_plot(
+            self.graphics,
             f"Accuracy — <span style='color:{theme.ACCENT.name()}'>train (this batch)</span>, "
-            f"<span style='color:{theme.SECOND.name()}'>test split</span>", "step", "accuracy (%)")
+            f"<span style='color:{theme.SECOND.name()}'>test split</span>", "step", "accuracy (%)",
+            row=1, col=0)
         self.accuracy_plot.setXLink(self.loss_plot)
         self.accuracy_plot.setYRange(0, 100, padding=0.02)
         for plot in (self.loss_plot, self.accuracy_plot):
@@ -44,7 +43,8 @@ class TrainingView(QWidget):
                                                    name="train (this batch)")
         self.test_curve = self.accuracy_plot.plot(pen=theme.pen(theme.SECOND, 2.0),
                                                   name="test split")
-        self.boundary = BoundaryPlot(self.graphics.addPlot(row=0, col=1, rowspan=2))
+        self.boundary = BoundaryPlot(theme.add_plot(
+            self.graphics, *BoundaryPlot.labels, row=0, col=1, rowspan=2))
         self.graphics.ci.layout.setColumnStretchFactor(0, 3)
         self.graphics.ci.layout.setColumnStretchFactor(1, 2)
         self.note = self.graphics.addLabel("", row=2, col=0, colspan=2, size="8pt",

@@ -24,11 +24,8 @@ class UpdateRatioView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphics = theme.make_graphics_widget()
-        log_plot = self.graphics.addPlot(row=0, col=0, axisItems=theme.log_axes())
-        self.plot = theme.style_plot(log_plot, self.title,
-                                     "weight layer i (1 = input side)",
-                                     "‖ΔW_i‖_F / ‖W_i‖_F (log scale)")
-        self.plot.setLogMode(x=False, y=True)
+        self.plot = theme.add_plot(self.graphics, self.title, "weight layer i (1 = input side)",
+                                   "‖ΔW_i‖_F / ‖W_i‖_F (log scale)", row=0, col=0, log_y=True)
         self.band = pg.LinearRegionItem(values=(np.log10(HEALTHY_LOW), np.log10(HEALTHY_HIGH)),
                                         orientation="horizontal", movable=False,
                                         brush=pg.mkBrush(*HEALTHY_COLOR, 40),

@@ -1,0 +1,25 @@
+"""Qt ownership helpers: every widget and menu gets a Qt owner, so Qt (not Python's garbage
+collector) decides when it dies.
+
+Why it matters: an object with no Qt parent lives as long as its Python wrapper. pyqtgraph's
+objects sit in reference cycles, so such a wrapper is freed by the cyclic collector, at whatever
+moment it happens to run. Deleting a Qt object there runs C++ destructors that call back into
+Python overrides on wrappers the collector has half torn down: a segfault in an unrelated test.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QWidget
+
+
+def adopt_menus(plot: pg.PlotItem, owner: QWidget) -> None:
+    """Give pyqtgraph's per-plot menus (created without a parent) an owner.
+
+    PlotItem's "Plot Options" menu and the ViewBox menu are parentless QMenus, i.e. hidden
+    top-level widgets; owned by `owner` they are deleted with it.
+    """
+    for menu in (plot.ctrlMenu, plot.getViewBox().menu):
+        if menu is not None and menu.parent() is None:
+            menu.setParent(owner, menu.windowFlags())
+
