@@ -33,14 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     curves = sub.add_parser("export-curves", help="draw activation curves to PNG/SVG/CSV")
     curves.add_argument("--activations", required=True,
-                        help="comma-separated names, e.g. sigmoid,tanh,relu")
+                        help="comma-separated names, e.g. sigmoid,tanh,relu, or your own "
+                             "formula in quotes, e.g. 'relu,formula:where(x > 0, x, "
+                             "a*(exp(x) - 1)); a=1' (commas inside a formula's parentheses "
+                             "do not split the list; see docs/formula-activations.md)")
     curves.add_argument("--out", required=True, help="output file: .png, .svg or .csv")
     curves.add_argument("--x-range", default="-5,5", help="xmin,xmax (default -5,5)")
     curves.add_argument("--samples", type=int, default=2000, help="points per curve")
     curves.add_argument("--no-derivatives", action="store_true", help="draw f only, not f'")
     curves.add_argument("--no-functions", action="store_true", help="draw f' only, not f")
     curves.add_argument("--param", action="append", default=[], metavar="NAME.PARAM=VALUE",
-                        help="activation parameter, e.g. leaky_relu.alpha=0.1 (repeatable)")
+                        help="activation parameter, e.g. leaky_relu.alpha=0.1 (repeatable; "
+                             "for a formula, change the default in its declaration instead)")
     curves.add_argument("--width", type=int, default=1200, help="PNG width in pixels")
     curves.add_argument("--height", type=int, default=800, help="PNG height in pixels")
 

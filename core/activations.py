@@ -4,6 +4,7 @@
     y, dy = act.f_df(x)          # x: any shape, float32 stays float32
 
 Kernels live in core.activation_kernels, descriptions in core.activation_catalog.
+A name "formula:<text>" is a user formula (core.formula, loaded with sympy on first use).
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ import numpy as np
 from core.activation_catalog import ALIASES, CATALOG, ActivationInfo, ParamSpec
 from core.activation_kernels import KERNELS, Kernel
 
+# Light: grammar holds constants only; the formula machinery (sympy) loads on first use.
+from core.formula.grammar import FORMULA_PREFIX, FormulaError
+
 __all__ = [
+    "FORMULA_PREFIX",
     "Activation",
     "ActivationError",
     "ActivationInfo",
@@ -24,6 +29,7 @@ __all__ = [
     "activation_info",
     "available_activations",
     "get_activation",
+    "is_formula_name",
 ]
 
 
@@ -46,11 +52,13 @@ def _same_dtype(result: np.ndarray, like: np.ndarray) -> np.ndarray:
 class Activation:
     """An activation with its parameters bound: f, f' and both at once, element-wise."""
 
-    def __init__(self, name: str, params: dict[str, float]) -> None:
+    def __init__(self, name: str, params: dict[str, float], info: ActivationInfo | None = None,
+                 kernel: Kernel | None = None) -> None:
         self.name: str = name
         self.params: dict[str, float] = dict(params)
-        self.info: ActivationInfo = CATALOG[name]
-        self._kernel: Kernel = KERNELS[name]
+        # info/kernel are given for formulas ("formula:..."), looked up for built-ins.
+        self.info: ActivationInfo = info if info is not None else CATALOG[name]
+        self._kernel: Kernel = kernel if kernel is not None else KERNELS[name]
 
     def f(self, x: np.ndarray) -> np.ndarray:
         """f(x) element-wise; same shape and floating dtype as x (integers become float64)."""
@@ -100,8 +108,26 @@ def _resolve(name: str) -> tuple[str, dict[str, float]]:
     raise ActivationError(f"Unknown activation {name!r}; choose one of: {choices}.")
 
 
+def is_formula_name(name: object) -> bool:
+    """True for "formula:<text>" (prefix case-insensitive): a user formula, not a built-in."""
+    return (isinstance(name, str)
+            and name.lstrip()[: len(FORMULA_PREFIX)].lower() == FORMULA_PREFIX)
+
+
+def _formula(name: str, params: dict[str, Any]) -> tuple[ActivationInfo, Kernel, dict]:
+    """Info, kernel and bound parameters of "formula:<text>"; ActivationError if not valid."""
+    from core.formula.activation import formula_parts  # loads sympy, so only when used
+
+    try:
+        return formula_parts(name, params)
+    except FormulaError as exc:  # already one sentence
+        raise ActivationError(str(exc)) from None
+
+
 def activation_info(name: str) -> ActivationInfo:
-    """The description of an activation by canonical name or alias ("silu")."""
+    """The description of an activation by canonical name, alias ("silu") or "formula:<text>"."""
+    if is_formula_name(name):
+        return _formula(name, {})[0]
     return CATALOG[_resolve(name)[0]]
 
 
@@ -120,7 +146,14 @@ def _check_param(activation: str, spec: ParamSpec, value: Any) -> float:
 
 
 def get_activation(name: str, **params: float) -> Activation:
-    """An Activation with defaults filled in; raises ActivationError on a bad name or param."""
+    """An Activation with defaults filled in; raises ActivationError on a bad name or param.
+
+    "formula:<text>" is the user's formula (docs/formula-activations.md); its parameters are the
+    ones it declares.
+    """
+    if is_formula_name(name):
+        info, kernel, values = _formula(name, params)
+        return Activation(info.name, values, info, kernel)
     canonical, fixed = _resolve(name)
     specs = {spec.name: spec for spec in CATALOG[canonical].params}
     settable = {} if fixed else specs

@@ -23,10 +23,30 @@ MAX_SAMPLES = 1_000_000
 MIN_SIDE, MAX_SIDE = 16, 20000
 
 
+def split_top_level(text: str) -> list[str]:
+    """Split at commas outside () and [], so 'relu,formula:where(x > 0, x, 0)' is two items."""
+    parts: list[str] = []
+    depth = start = 0
+    for index, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+        elif char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
 def parse_activations(text: str) -> list[str]:
-    """'sigmoid,tanh,silu' -> canonical names, duplicates dropped; ValueError names the choices."""
+    """'sigmoid,tanh,silu' -> canonical names, duplicates dropped; ValueError names the choices.
+
+    Items may be formulas ('formula:x*sigmoid(x)'); commas inside their parentheses or
+    brackets do not split the list.
+    """
     names: list[str] = []
-    for part in text.split(","):
+    for part in split_top_level(text):
         if part.strip():
             name = activation_info(part.strip()).name
             if name not in names:
@@ -49,11 +69,15 @@ def parse_x_range(text: str) -> tuple[float, float]:
 
 
 def parse_params(assignments: list[str], names: list[str]) -> dict[str, dict[str, float]]:
-    """['leaky_relu.alpha=0.1'] -> {'leaky_relu': {'alpha': 0.1}}, checked by get_activation."""
+    """['leaky_relu.alpha=0.1'] -> {'leaky_relu': {'alpha': 0.1}}, checked by get_activation.
+
+    Split at the last '=' and the last '.' before it, so a formula works as the name too:
+    'formula:x*sigmoid(b*x); b=1.b=2'.
+    """
     params: dict[str, dict[str, float]] = {}
     for text in assignments:
-        key, sep, value_text = text.partition("=")
-        name, dot, param = key.strip().partition(".")
+        key, sep, value_text = text.rpartition("=")
+        name, dot, param = key.strip().rpartition(".")
         if not (sep and dot and name and param):
             raise ValueError(f"--param '{text}' is not of the form NAME.PARAM=VALUE "
                              "(e.g. leaky_relu.alpha=0.1).")
