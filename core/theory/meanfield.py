@@ -112,8 +112,9 @@ class FixedPoint:
 
 
 def depth_scale(rate: float) -> float:
-    """-1 / ln(rate) for 0 <= rate < 1 (0 at rate 0), inf at 1, nan otherwise (rate > 1 or nan)."""
-    if not 0 <= rate <= 1:
+    """-1 / ln(rate) for 0 <= rate < 1 (0 at rate 0), inf at 1 (within 1e-9 above: rounding),
+    nan otherwise (rate > 1 or nan)."""
+    if not 0 <= rate <= 1 + _MARGINAL_TOL:
         return math.nan
     if rate == 0:
         return 0.0

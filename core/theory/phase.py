@@ -51,11 +51,11 @@ class PhaseGrid:
 
 
 def _depth_scales(rate: np.ndarray) -> np.ndarray:
-    """-1/ln(rate) element-wise: 0 at 0, inf at (or within 1e-15 of) 1, nan above 1."""
+    """-1/ln(rate) element-wise: 0 at 0, inf at 1 (within rounding), nan above 1 + 1e-9."""
     with np.errstate(divide="ignore", invalid="ignore"):
         xi = -1.0 / np.log(rate)
     xi = np.where(rate >= 1 - 1e-15, np.inf, xi)
-    xi = np.where(rate > 1 + 1e-12, np.nan, xi)
+    xi = np.where(rate > 1 + _MARGINAL, np.nan, xi)
     return np.where(rate == 0, 0.0, xi)
 
 
