@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="also record the training as an animation (.gif or .mp4)")
             cmd.add_argument("--fps", type=int, default=15, help="animation frames per second")
             cmd.add_argument("--frames", type=int, default=60, help="animation frame count")
+    from gui.commands.theory import add_theory_parser
+    add_theory_parser(sub)
     return parser
 
 
@@ -104,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "render":
             from gui.commands.render import run_render
             return run_render(args)
+        if args.command == "theory":
+            from gui.commands.theory import run_theory
+            return run_theory(args)
         from gui.app import run_app
         return run_app()
     except (ValueError, OSError) as exc:
