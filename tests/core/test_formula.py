@@ -170,6 +170,15 @@ def test_float32_overflow_becomes_inf_without_a_warning():
     assert f[1] == np.float32(math.e)
 
 
+def test_erf_kernel_matches_math_erf():
+    from core.formula.numeric import erf
+
+    z = np.concatenate([np.linspace(-30.0, 30.0, 20001), [0.0, 1e-300, -1e-10, 2.0, -2.0,
+                                                          np.inf, -np.inf]])
+    np.testing.assert_allclose(erf(z), [math.erf(v) for v in z], rtol=2e-15, atol=0.0)
+    assert erf(np.float64(0.3)).shape == () and erf(0.3) == math.erf(0.3)
+
+
 # ---- 50 random formulas from the grammar: f against an independent numpy reference,
 # ---- f' against central differences.
 
