@@ -1,0 +1,32 @@
+"""Runs: what the Lab's views draw, from the live trainer or a run file (Qt-free, typed).
+
+A Run has a topology (activation sites, parameter layers), a history of StepRecords, a newest
+step, a growing flag and capabilities. FileRun reads a NAME.actirun folder written by
+actiscope_probe.runformat.RunWriter (the schema's one definition) and follows it as it grows.
+"""
+
+from actiscope_probe.runformat import RunFormatError, RunWriteError
+
+from core.runs.file_run import FileRun
+from core.runs.from_trainer import TrainerRecorder, record_values, trainer_manifest
+from core.runs.model import (
+    ACCURACY,
+    BOUNDARY,
+    CAPABILITIES,
+    LOGGED_SCALARS,
+    LOSS,
+    PARAM_STATS,
+    PER_UNIT,
+    SITE_STATS,
+    ParamLayer,
+    Run,
+    Site,
+    StepRecord,
+    Topology,
+)
+
+__all__ = [
+    "ACCURACY", "BOUNDARY", "CAPABILITIES", "LOGGED_SCALARS", "LOSS", "PARAM_STATS", "PER_UNIT",
+    "SITE_STATS", "FileRun", "ParamLayer", "Run", "RunFormatError", "RunWriteError", "Site",
+    "StepRecord", "Topology", "TrainerRecorder", "record_values", "trainer_manifest",
+]
