@@ -6,10 +6,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: sysdeps run test test-fast lint bench dist dist-onefile smoke-dist deps clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml probe/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e ./probe -e '.[dev]'
 	@# torch is optional (cross-checks); exact pin or pip pulls a CUDA build. Failure only skips tests.
 	-$(PY) -m pip install --quiet 'torch==2.13.0' || echo "torch not installed: PyTorch cross-checks will be skipped"
 	touch $(STAMP)
