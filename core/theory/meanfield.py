@@ -22,6 +22,7 @@ from core.theory.checks import (
     check_activation,
     check_variance,
 )
+from core.theory.kinks import breakpoints_of
 from core.theory.quadrature import gaussian_rule
 
 Q_MIN, Q_MAX = 1e-12, 1e8    # fixed points are searched here; beyond, Q(q) - q is rounding noise
@@ -40,8 +41,8 @@ def _pair(act: Any):
 
 
 def _breakpoints(act: Any) -> tuple[float, ...]:
-    """Optional extra kink positions an activation-like object may declare (`breakpoints`)."""
-    return tuple(float(x) for x in getattr(act, "breakpoints", ()) or ())
+    """Jumps of f or f' off the quadrature's fixed edges (found once per activation)."""
+    return breakpoints_of(act)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from core.theory import (
     sigma_b2_for_init,
     sigma_w2_for_init,
 )
+from core.theory.kinks import find_breakpoints
 
 Q_RANGE = np.logspace(-8, 8, 17)
 
@@ -118,6 +119,25 @@ def test_q_zero_is_the_one_sided_limit_not_the_value_at_zero():
     selu = moments(get_activation("selu"), 0.0)
     assert float(selu.dphi2[0]) == pytest.approx(SELU_LAMBDA ** 2 * (1 + SELU_ALPHA ** 2) / 2,
                                                  rel=1e-10)
+
+
+def test_a_formula_kink_off_the_fixed_edges_is_found_and_integrated_exactly():
+    # max(x, a), a = -0.3, al = a/sqrt(q): E[phi^2] = q((1 - Phi(al)) + al pdf(al)) + a^2 Phi(al),
+    # E[phi'^2] = 1 - Phi(al). A panel straddling the kink would be off by ~1e-2.
+    act = get_activation("formula:maximum(x, -0.3)")
+    assert find_breakpoints(act) == pytest.approx((-0.3,), abs=1e-12)
+    q = np.logspace(-3, 6, 10)
+    al = -0.3 / np.sqrt(q)
+    cdf = np.array([math.erfc(-v / math.sqrt(2)) / 2 for v in al])
+    pdf = np.exp(-al * al / 2) / math.sqrt(2 * math.pi)
+    m = moments(act, q)
+    np.testing.assert_allclose(m.phi2, q * ((1 - cdf) + al * pdf) + 0.09 * cdf, rtol=1e-12)
+    np.testing.assert_allclose(m.dphi2, 1 - cdf, rtol=1e-12)
+
+
+def test_no_false_kinks_in_saturated_tails_of_built_ins():
+    for name in ("sigmoid", "tanh", "softplus", "gelu", "mish", "hard_sigmoid", "relu"):
+        assert find_breakpoints(get_activation(name)) == ()
 
 
 # --- fixed points ------------------------------------------------------------------------------
@@ -282,3 +302,11 @@ def test_bad_input_is_one_sentence(call, fragment):
         call(get_activation("tanh"))
     message = str(info.value)
     assert fragment in message and "\n" not in message and message.endswith(".")
+
+
+def test_a_formula_activation_gives_the_same_prediction_as_its_built_in_twin():
+    formula = get_activation("formula:x*sigmoid(x)")
+    swish = get_activation("swish")
+    a, b = propagate(formula, 2.5, 0.05, 40), propagate(swish, 2.5, 0.05, 40)
+    np.testing.assert_allclose(a.q, b.q, rtol=1e-12)
+    np.testing.assert_allclose(a.grad_ratio, b.grad_ratio, rtol=1e-10)
