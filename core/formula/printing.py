@@ -103,6 +103,8 @@ def _html_tokens(tokens: list[str]) -> str:
     while i < len(tokens):
         token = tokens[i]
         if token == "**":
+            while parts and parts[-1].isspace():  # "x ** 2" -> x<sup>2</sup>, no gap
+                parts.pop()
             end = _atom_end(tokens, i + 1)
             exponent = [t for t in tokens[i + 1:end] if not t.isspace()]
             if len(exponent) > 2 and exponent[0] == "(" and exponent[-1] == ")":

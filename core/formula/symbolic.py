@@ -12,7 +12,7 @@ constant, so these are identities wherever the left side is defined:
     (c + exp(u))**-n                -> (sigmoid(log(c) - u) / c)**n
     exp(v) * sigmoid(w), v + w = d  -> exp(d) * sigmoid(-w)   (exp(u)/(1 + exp(u)) = sigmoid(u))
     log(sigmoid(u))                 -> -softplus(-u)
-    where(c, 0, b) * rest             -> where(c, 0, b * rest)
+    where(c, 0, b) * rest           -> where(c, 0, b * rest)
 Conventions: where(c, a, b)' = where(c, a', b'); maximum(a, b) = where(a > b, a, b) and
 minimum(a, b) = where(a < b, a, b), so ties take the second argument (relu'(0) = 0 for
 maximum(x, 0)); abs'(u) = sign(u) (0 at 0) and sign' = 0, as in PyTorch.
