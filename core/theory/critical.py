@@ -4,8 +4,8 @@
    sigma_b2(q) = q - sigma_w2(q) E[phi^2]. Each root of sigma_b2(q) = target gives a point; it is
    only a real edge if q* is a stable fixed point, Q'(q*) = E[phi phi' u] / (q E[phi'^2]) < 1.
    For GELU and swish at small sigma_b2 it is not (Q' > 1): no network sits on it.
-2. The boundary met from q0: the sigma_w2 at which chi at the fixed point reached from q0
-   crosses 1. Where the line is stable the two agree; where it is not, q* jumps across the
+2. The boundary met from q0: the (smallest) sigma_w2 at which chi at the fixed point reached
+   from q0 crosses 1. Where the line is stable the two agree; where it is not, q* jumps across the
    unstable point and chi jumps over 1 (`jump`). This is the number a training run experiences
    (and the one `main.py theory --critical` prints).
 ReLU-like activations have chi independent of q: the line has no finite q* when sigma_b2 > 0 and

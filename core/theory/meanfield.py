@@ -220,7 +220,8 @@ def _classify(act: Any, w: float, b: float, q_star: float, q0: float) -> FixedPo
 
 
 def fixed_point(act: Any, sigma_w2: float, sigma_b2: float, q0: float = 1.0) -> FixedPoint:
-    """The fixed point the length map reaches from q0, searched on [1e-12, 1e8].
+    """The fixed point the length map reaches from q0, searched on [1e-12, 1e8] (q0 is clipped
+    to that range: q0 = 0 means the limit q0 -> 0+).
 
     Q is increasing for every usual activation, so q^l moves monotonically from q0 to the first
     root of Q(q) - q in that direction: bracket it (8 points per decade), then regula falsi. If Q

@@ -48,8 +48,9 @@ def propagate(act: Any, sigma_w2: float, sigma_b2: float, depth: int,
     """q^l, chi(q^l) and ||delta^l||^2/||delta^L||^2 for l = 1..depth, starting from q^1 = q0.
 
     The recursion is sequential (one quadrature per layer); once q stops changing in float64 the
-    remaining layers repeat the last values. A q that overflows stays inf and its chi is the
-    q -> inf limit.
+    remaining layers repeat the last values. q = 0 is treated as the limit q -> 0+ (so relu'
+    counts as 1/2 on average, not relu'(0) = 0). A q that overflows stays inf and its chi is
+    the q -> inf limit.
     """
     act = check_activation(act)
     w = check_variance("sigma_w2", sigma_w2)
