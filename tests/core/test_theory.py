@@ -310,3 +310,15 @@ def test_a_formula_activation_gives_the_same_prediction_as_its_built_in_twin():
     a, b = propagate(formula, 2.5, 0.05, 40), propagate(swish, 2.5, 0.05, 40)
     np.testing.assert_allclose(a.q, b.q, rtol=1e-12)
     np.testing.assert_allclose(a.grad_ratio, b.grad_ratio, rtol=1e-10)
+
+
+def test_the_theory_package_imports_no_qt():
+    import subprocess
+    import sys
+    from pathlib import Path
+    code = ("import core.theory, core.theory.kinks, sys; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')]; "
+            "assert not bad, bad")
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
