@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import json
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -225,3 +227,17 @@ def test_close_compacts_many_batches_into_few_and_keeps_every_row(tmp_path):
     assert table.column("step").to_pylist() == [r["step"] for r in written]
     assert table.column("scalars").to_pylist()[0] == [("lr", 0.1), ("momentum", 0.9)]
     assert not list(path.glob(".*.tmp")) and stream.exists()
+
+
+def test_a_writer_the_program_forgot_to_close_is_closed_at_exit(tmp_path):
+    path = tmp_path / "forgotten.actirun"
+    code = ("import sys; sys.path.insert(0, sys.argv[2]); "
+            "from actiscope_probe.runformat import RunWriter; "
+            "from runformat_samples import manifest; "
+            "writer = RunWriter(sys.argv[1], manifest(), flush_seconds=3600, always_flush=0); "
+            "[writer.append(step=step, loss=0.5) for step in range(1, 6)]")
+    subprocess.run([sys.executable, "-c", code, str(path), str(Path(__file__).parent)],
+                   check=True, timeout=120)
+    reader = RunReader(path)
+    assert reader.poll()[0].column("step").to_pylist() == [1, 2, 3, 4, 5]
+    assert not reader.growing  # the end-of-stream marker was written

@@ -75,6 +75,7 @@ class RunWriter:
         self._timer = threading.Thread(target=self._flush_on_timer, daemon=True,
                                        name=f"actiscope-run-writer-rank{rank}")
         self._timer.start()
+        self._pid = os.getpid()
         _OPEN_WRITERS.add(self)
 
     def _open_stream(self, overwrite: bool) -> int:
@@ -219,6 +220,8 @@ class RunWriter:
 def _close_open_writers() -> None:
     """Flush writers the program forgot to close (errors cannot be reported any more)."""
     for writer in list(_OPEN_WRITERS):
+        if writer._pid != os.getpid():  # a forked child must not finish its parent's stream
+            continue
         try:
             writer.close()
         except (OSError, ValueError):
