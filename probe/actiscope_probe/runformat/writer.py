@@ -79,10 +79,12 @@ class RunWriter:
         _OPEN_WRITERS.add(self)
 
     def _open_stream(self, overwrite: bool) -> int:
-        flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0)
-        flags |= os.O_TRUNC if overwrite else os.O_EXCL
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
+            if overwrite:
+                # a new file, never a truncated one: a reader may have the old one memory-mapped
+                self.stream_path.unlink(missing_ok=True)
             return os.open(self.stream_path, flags, 0o666)
         except FileExistsError:
             raise RunWriteError(f"{self.stream_path} already exists; choose a new run name or "
