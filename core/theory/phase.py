@@ -18,7 +18,6 @@ from core.theory.critical import CriticalLine, critical_line
 from core.theory.hermite import hermite_coefficients, series, solve_c_star
 from core.theory.meanfield import Q_INF, Q_MAX, Q_MIN
 from core.theory.tables import (
-    PER_DECADE,
     MomentTable,
     chi_at,
     lagrange4,
@@ -27,6 +26,9 @@ from core.theory.tables import (
 )
 
 _MARGINAL = 1e-9
+# Hermite coefficients are tabulated this densely in ln q over the chaotic points' q* range and
+# interpolated (4-point Lagrange): c* to ~1e-6, well below what a phase diagram shows.
+_HERMITE_PER_DECADE = 12
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def _chaotic_correlation(act: Any, table: MomentTable, w: np.ndarray, b: np.ndar
     rest = np.zeros(q_eval.size)
     if finite.size:
         lo, hi = np.log(finite.min()), np.log(finite.max())
-        step = np.log(10.0) / PER_DECADE
+        step = np.log(10.0) / _HERMITE_PER_DECADE
         t = np.arange(lo - 2 * step, hi + 3 * step, step)
         if t.size < 4:
             t = lo + step * (np.arange(4) - 1.5)
