@@ -58,6 +58,21 @@ class BackwardResult:
     statistics_finite: bool = True  # every norm above and every unit_grad entry is finite
 
 
+def dead_and_saturated(peaks: np.ndarray, threshold: float = 0.01,
+                       dead: np.ndarray | None = None,
+                       saturated: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(dead, saturated) bool masks, shaped like `peaks` (max |f'(z)| per unit over a set).
+
+    The one definition of both: dead = f'(z) is 0 for every sample (peak == 0); saturated =
+    |f'(z)| < threshold for every sample, yet not dead. `dead`/`saturated` are optional
+    output buffers.
+    """
+    dead = np.equal(peaks, 0, out=dead)
+    saturated = np.less(peaks, threshold, out=saturated)
+    saturated &= ~dead
+    return dead, saturated
+
+
 class Network:
     """MLP with configurable activations, initialiser, loss, residual connections and dtype."""
 
@@ -207,7 +222,7 @@ class Network:
 
     def dead_units(self, X: np.ndarray) -> list[np.ndarray]:
         """Per hidden layer bool (width,): f'(z) == 0 for every row of X ("dead on this set")."""
-        return [m == 0 for m in self.max_abs_derivative(X)]
+        return [dead_and_saturated(m)[0] for m in self.max_abs_derivative(X)]
 
     def dead_fraction(self, X: np.ndarray) -> list[float]:
         """Per hidden layer: fraction of units dead on X."""
@@ -215,7 +230,8 @@ class Network:
 
     def saturated_fraction(self, X: np.ndarray, threshold: float = 0.01) -> list[float]:
         """Per hidden layer: fraction of units with 0 < max |f'(z)| < threshold over X."""
-        return [float(((m < threshold) & (m != 0)).mean()) for m in self.max_abs_derivative(X)]
+        return [float(dead_and_saturated(m, threshold)[1].mean())
+                for m in self.max_abs_derivative(X)]
 
     # ----- backward ----------------------------------------------------------------------------
     def loss_and_gradients(
@@ -250,9 +266,7 @@ class Network:
         with np.errstate(all="ignore"):
             loss = self._pass(X, targets, ws, stats=True)
             flat = ws.max_abs_df_flat
-            dead = np.equal(flat, 0, out=ws.dead_flat)
-            saturated = np.less(flat, saturation_threshold, out=ws.saturated_flat)
-            saturated &= ~dead
+            dead_and_saturated(flat, saturation_threshold, ws.dead_flat, ws.saturated_flat)
             grad_norms = np.sqrt(ws.grad_sq)
             finite = repair_overflowed_statistics(ws, grad_norms)
             bias_norm = float(np.sqrt(np.vdot(ws.db_flat, ws.db_flat)))

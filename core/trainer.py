@@ -13,7 +13,7 @@ from core.config import ConfigError, ExperimentConfig
 from core.datasets import Dataset, default_loss, load_csv, make_dataset
 from core.history import History
 from core.losses import prepare_targets
-from core.network import BackwardResult, Network
+from core.network import BackwardResult, Network, dead_and_saturated
 from core.optimizers import Optimizer, frobenius_norms, make_optimizer
 
 __all__ = ["StepStats", "Trainer", "TrainerError", "decision_grid"]
@@ -39,6 +39,8 @@ class StepStats:
     dead_units_dataset: list[np.ndarray]  # per hidden layer bool (width,), read-only
     dataset_stats_step: int  # step at which the *_dataset fields and test_accuracy were measured
     saturated_fraction: np.ndarray  # (n_hidden,) on this batch
+    saturated_units_dataset: list[np.ndarray]  # per hidden layer bool (width,), read-only, as of
+    # dataset_stats_step: |f'(z)| < saturation_threshold on every training sample, not dead
     update_ratio: np.ndarray  # (n_weight_layers,) ‖ΔW_i‖_F / ‖W_i‖_F (nan where W_i = 0)
     diverged: bool  # loss or a gradient non-finite: weights NOT updated
     message: str  # "" or the one-sentence reason and what to try
@@ -131,6 +133,7 @@ class Trainer:
         self._unit_slices = [slice(end - size, end)
                              for size, end in zip([*sizes, net.n_weight_layers], ends, strict=True)]
         self._dead_units = [np.zeros(w, bool) for w in hidden]
+        self._saturated_units = [np.zeros(w, bool) for w in hidden]
         self._dead_fraction_dataset = np.zeros(len(hidden))
         self._test_accuracy = math.nan
         self._dataset_stats_step = 0
@@ -195,13 +198,19 @@ class Trainer:
         return float(np.count_nonzero(predicted == labels)) / len(labels)
 
     def _refresh_dataset_stats(self) -> None:
-        """Dead units on the training set and test accuracy, as of this step."""
+        """Dead and saturated units on the training set and test accuracy, as of this step."""
         net = self.network
         if net.n_hidden:
-            dead = [m == 0 for m in net.max_abs_derivative(self._X_train)]
-            for d in dead:
-                d.flags.writeable = False  # shared by the StepStats until the next refresh
+            threshold = self.config.saturation_threshold
+            dead, saturated = [], []
+            for peaks in net.max_abs_derivative(self._X_train):
+                masks = dead_and_saturated(peaks, threshold)
+                for mask in masks:
+                    mask.flags.writeable = False  # shared by the StepStats until the next refresh
+                dead.append(masks[0])
+                saturated.append(masks[1])
             self._dead_units = dead
+            self._saturated_units = saturated
             self._dead_fraction_dataset = np.array([d.mean() for d in dead])
             self._dead_fraction_dataset.flags.writeable = False
         if len(self._X_test):
@@ -274,7 +283,8 @@ class Trainer:
             unit_grad=[copied[part] for part in self._unit_slices[:-1]],
             dead_fraction=dead_fraction, dead_fraction_dataset=self._dead_fraction_dataset,
             dead_units_dataset=self._dead_units, dataset_stats_step=self._dataset_stats_step,
-            saturated_fraction=saturated_fraction, update_ratio=update_ratio,
+            saturated_fraction=saturated_fraction,
+            saturated_units_dataset=self._saturated_units, update_ratio=update_ratio,
             diverged=self.diverged, message=message,
         )
 

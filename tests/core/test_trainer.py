@@ -115,6 +115,30 @@ def test_dead_units_on_the_dataset_after_a_negative_bias():
     assert np.all(stats.dead_fraction == 1.0)
 
 
+def test_saturated_units_on_the_dataset_follow_the_dead_unit_cadence():
+    """Per-unit saturation comes from the trainer's dataset pass, every dead_refresh_every steps."""
+    trainer = Trainer(_config(activation="sigmoid", init="normal", init_std=3.0,
+                              saturation_threshold=0.05, dead_refresh_every=4))
+    first = trainer.step()
+    X = trainer.dataset.X_train
+    expected = [float(f) for f in trainer.network.saturated_fraction(X, 0.05)]
+    assert [float(m.mean()) for m in first.saturated_units_dataset] == expected
+    assert max(expected) > 0  # the test can fail: this net does saturate
+    for masks in (first.saturated_units_dataset, first.dead_units_dataset):
+        assert [m.shape for m in masks] == [(16,), (16,)] and not masks[0].flags.writeable
+    later = trainer.run(2)  # steps 2, 3: no refresh, the same arrays as of step 1
+    assert later.dataset_stats_step == 1
+    assert all(a is b for a, b in zip(later.saturated_units_dataset,
+                                      first.saturated_units_dataset, strict=True))
+    refreshed = trainer.step()  # step 4 refreshes
+    assert refreshed.dataset_stats_step == 4
+    now = trainer.network.saturated_fraction(X, 0.05)
+    assert [float(m.mean()) for m in refreshed.saturated_units_dataset] == now
+    for dead, saturated in zip(refreshed.dead_units_dataset, refreshed.saturated_units_dataset,
+                               strict=True):
+        assert not (dead & saturated).any()
+
+
 def test_float32_training_runs_in_float32():
     trainer = Trainer(_config(dtype="float32", activation="leaky_relu"))
     stats = trainer.run(30)
