@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.activations import Activation, get_activation
-from core.config_fields import check_activations, check_field
+from core.activations import Activation
 from core.initializers import check_initializer, init_bias, init_weight
 from core.losses import check_loss, loss_and_logit_grad, prepare_targets, probabilities
 from core.network_buffers import (
@@ -28,6 +27,7 @@ from core.network_buffers import (
     repair_overflowed_statistics,
     safe_norm,
 )
+from core.network_settings import build_activations, check_network_arguments
 
 # Rows per chunk for forward-only passes over big sets, to bound memory.
 _CHUNK_ROWS = 1024
@@ -99,7 +99,7 @@ class Network:
             )
         self.n_weight_layers = len(self.sizes) - 1
         self.n_hidden = len(self.sizes) - 2
-        params = _check_arguments(self.sizes[1:-1], activation,
+        params = check_network_arguments(self.sizes[1:-1], activation,
                                   {} if activation_params is None else activation_params,
                                   init=init, loss=loss, seed=seed, init_std=init_std,
                                   bias_init=bias_init, residual=residual, dtype=dtype)
@@ -107,7 +107,7 @@ class Network:
         self.loss = check_loss(loss)
         self.init = check_initializer(init)
         self.residual = bool(residual)
-        self.activations = _build_activations(activation, params, self.n_hidden)
+        self.activations = build_activations(activation, params, self.n_hidden)
         # Weight layer i is a skip layer when it maps a hidden layer to an equally wide one.
         self.skip = [self.residual and 1 <= i < self.n_weight_layers - 1
                      and self.sizes[i] == self.sizes[i + 1] for i in range(self.n_weight_layers)]
@@ -356,55 +356,3 @@ class Network:
             for k in range(count):
                 if relu[first + k]:
                     np.minimum(np.dot(ones, d[k], out=peak[k]), 1, out=peak[k])
-
-
-def _check_arguments(
-    hidden: list[int], activation: str | Activation | Sequence[str | Activation],
-    activation_params: object, **settings: object,
-) -> dict[str, float]:
-    """Refuse what ExperimentConfig.validate() refuses, with its ConfigError; the checked params.
-
-    Each setting is checked against its FIELD_SPECS entry (the argument names are the config's
-    field names); Activation instances carry their own parameters and are taken as they are.
-    """
-    for name, value in settings.items():
-        check_field(name, value)
-    if hidden:  # a network without hidden layers is fine here, though no config describes one
-        check_field("hidden_sizes", hidden)
-    params = check_field("activation_params", activation_params)
-    if isinstance(activation, Activation):
-        return params  # an instance carries its own parameters
-    if isinstance(activation, str):
-        check_field("activation", activation)
-        check_activations(activation, params, len(hidden))
-        return params
-    names = [a.name if isinstance(a, Activation) else check_field("activation", a)
-             for a in activation]
-    check_activations(names, params, len(hidden))
-    return params
-
-
-def _build_activations(
-    activation: str | Activation | Sequence[str | Activation], params: dict[str, float],
-    n_hidden: int,
-) -> list[Activation]:
-    """One Activation per hidden layer from a name/instance or a list with one per layer."""
-    if isinstance(activation, (str, Activation)):
-        spec = [activation] * n_hidden
-    else:
-        spec = list(activation)
-    cache: dict[str, Activation] = {}
-    result = []
-    for item in spec:
-        if isinstance(item, Activation):
-            result.append(item)
-            continue
-        if item not in cache:
-            if isinstance(activation, str):
-                cache[item] = get_activation(item, **params)
-            else:  # a mixed list: each layer takes the parameters its activation knows
-                known = {p.name for p in get_activation(item).info.params}
-                mine = {k: v for k, v in params.items() if k in known}
-                cache[item] = get_activation(item, **mine)
-        result.append(cache[item])
-    return result
