@@ -50,7 +50,6 @@ class FieldSpec:
     low_open: bool = False
     high_open: bool = False
     choices: tuple[str, ...] = ()
-    log_scale: bool = False
     optional: bool = False
     per_layer: bool = False
     live: bool = False
@@ -88,7 +87,7 @@ def _specs() -> dict[str, FieldSpec]:
                   choices=INITIALIZERS),
         FieldSpec("init_std", "float", 0.01, "Init std", "Standard deviation for init 'normal', "
                   "half-width for 'uniform' (dimensionless weight units).", 0.0, 1e3,
-                  low_open=True, log_scale=True),
+                  low_open=True),
         FieldSpec("bias_init", "float", 0.0, "Bias init", "Starting value of every bias; a "
                   "negative value pushes ReLU units towards dying.", -10.0, 10.0),
         FieldSpec("residual", "bool", False, "Residual connections", "Adds skip connections "
@@ -99,8 +98,7 @@ def _specs() -> dict[str, FieldSpec]:
         FieldSpec("noise", "float", 0.1, "Noise", "Std of Gaussian jitter added to the points "
                   "(to the target for sine), in input units.", 0.0, 5.0),
         FieldSpec("n_samples", "int", 1000, "Samples", f"Points generated ({MIN_SAMPLES}–"
-                  f"{MAX_SAMPLES:,}), split into train and test.", MIN_SAMPLES, MAX_SAMPLES,
-                  log_scale=True),
+                  f"{MAX_SAMPLES:,}), split into train and test.", MIN_SAMPLES, MAX_SAMPLES),
         FieldSpec("n_classes", "int", 3, "Classes", "Classes for spirals and blobs "
                   f"({MIN_CLASSES}–{MAX_GENERATED_CLASSES}; 2 makes a binary task).",
                   MIN_CLASSES, MAX_GENERATED_CLASSES),
@@ -122,12 +120,11 @@ def _specs() -> dict[str, FieldSpec]:
         FieldSpec("beta2", "float", 0.999, "Adam β2", "Decay of Adam's second-moment average, "
                   "in [0, 1).", 0.0, 1.0, high_open=True, live=True),
         FieldSpec("eps", "float", 1e-8, "Adam ε", "Added to Adam's denominator for stability, "
-                  "in (0, 1].", 0.0, 1.0, low_open=True, log_scale=True, live=True),
+                  "in (0, 1].", 0.0, 1.0, low_open=True, live=True),
         FieldSpec("lr", "float", 0.01, "Learning rate", "Step size per update, > 0 (up to 1e6, "
-                  "where training diverges).", 0.0, 1e6, low_open=True, log_scale=True,
-                  live=True),
+                  "where training diverges).", 0.0, 1e6, low_open=True, live=True),
         FieldSpec("batch_size", "int", 128, "Batch size", "Training samples drawn per step "
-                  "(1 or more).", 1, MAX_SAMPLES, log_scale=True, live=True),
+                  "(1 or more).", 1, MAX_SAMPLES, live=True),
         FieldSpec("l2", "float", 0.0, "L2 penalty", "L2 weight-decay coefficient on the weights "
                   "(0 = none), in [0, 10].", 0.0, 10.0, live=True),
         FieldSpec("seed", "int", 0, "Seed", "Seeds weights, data and batches; the same seed "
@@ -139,7 +136,7 @@ def _specs() -> dict[str, FieldSpec]:
                   live=True),
         FieldSpec("saturation_threshold", "float", 0.01, "Saturation threshold", "A unit is "
                   "saturated when |f'(z)| stays below this for every sample, in (0, 1].", 0.0,
-                  1.0, low_open=True, log_scale=True, live=True),
+                  1.0, low_open=True, live=True),
     ]
     return {spec.name: spec for spec in s}
 

@@ -39,11 +39,6 @@ class Dataset:
         """Number of input features d."""
         return int(self.X_train.shape[1])
 
-    @property
-    def output_dim(self) -> int:
-        """Network output width: k for multiclass, 1 for binary and regression."""
-        return self.n_classes if self.task == "multiclass" else 1
-
 
 def check_test_fraction(test_fraction: float) -> None:
     """Reject a test fraction outside (0, MAX_TEST_FRACTION] (DatasetError)."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.activations import get_activation
-
 DEFAULT_X_RANGE = (-5.0, 5.0)
 DEFAULT_SAMPLES = 2000
 
@@ -13,12 +11,6 @@ DEFAULT_SAMPLES = 2000
 def sample_x(xmin: float, xmax: float, samples: int = DEFAULT_SAMPLES) -> np.ndarray:
     """Evenly spaced float64 x values, shape (samples,)."""
     return np.linspace(float(xmin), float(xmax), int(samples))
-
-
-def sample_activation(name: str, params: dict[str, float],
-                      x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """f(x) and f'(x) of one activation with the given parameters, each shaped like x."""
-    return get_activation(name, **params).f_df(x)
 
 
 def curve_headers(name: str, show_functions: bool, show_derivatives: bool) -> list[str]:

@@ -120,10 +120,6 @@ class ConfigPanel(QScrollArea):
         """The message shown at one field ('' when none)."""
         return self._editors[name].error_text()
 
-    def show_field_error(self, name: str, message: str) -> None:
-        """Mark `name` invalid with `message` (e.g. a CSV that failed to load)."""
-        self._editors[name].set_error(message)
-
     def revert(self, config: ExperimentConfig, name: str, message: str) -> None:
         """Go back to `config` (an edit was refused downstream) and explain why at `name`."""
         self.set_config(config)

@@ -286,11 +286,6 @@ class ChoiceEditor(FieldEditor):
             self.combo.setEnabled(not self._last_per_layer.strip())
             self.sigCommitted.emit()
 
-    def commit_per_layer(self, text: str) -> None:
-        """Type a per-layer list and commit it."""
-        self.per_layer.setText(text)
-        self._on_per_layer_finished()
-
     def value(self) -> object:
         if self.per_layer is not None and self.per_layer.text().strip():
             return [p.strip() for p in self.per_layer.text().split(",") if p.strip()]

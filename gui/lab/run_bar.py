@@ -123,10 +123,6 @@ class RunBar(QWidget):
         self._set_compact(event.size().width() < self._full_width)
         super().resizeEvent(event)
 
-    def is_compact(self) -> bool:
-        """True while the buttons show icons only."""
-        return self._compact
-
     def _set_compact(self, compact: bool) -> None:
         self._compact = compact
         style = (Qt.ToolButtonStyle.ToolButtonIconOnly if compact

@@ -34,7 +34,6 @@ def test_defaults_are_valid_and_match_the_field_table() -> None:
         assert spec.label and spec.tooltip.endswith(".")
     assert FIELD_SPECS["activation"].choices == tuple(available_activations())
     assert FIELD_SPECS["dataset"].choices == tuple(available_datasets())
-    assert FIELD_SPECS["lr"].log_scale and FIELD_SPECS["init_std"].log_scale
     assert "no-op" in FIELD_SPECS["residual"].tooltip
     assert config.hidden_layer_sizes() == [32] * 6
 

@@ -66,7 +66,7 @@ def test_features_are_standardised_on_the_training_split(tmp_path) -> None:
 def test_auto_task_multiclass_labels_remapped(tmp_path) -> None:
     lines = [f"{i},{i * 2},{[10, 20, 30][i % 3]}" for i in range(30)]
     data = load_csv(write(tmp_path, "\n".join(lines)), rng=rng())
-    assert data.task == "multiclass" and data.n_classes == 3 and data.output_dim == 3
+    assert data.task == "multiclass" and data.n_classes == 3
     assert set(np.unique(np.concatenate([data.y_train, data.y_test]))) == {0, 1, 2}
 
 

@@ -40,7 +40,7 @@ def test_shapes_dtypes_and_split(name: str) -> None:
 def test_binary_sets_have_balanced_int_labels(name: str) -> None:
     data = make_dataset(name, n_samples=2000, noise=0.0, rng=rng())
     y = np.concatenate([data.y_train, data.y_test])
-    assert data.task == "binary" and data.n_classes == 2 and data.output_dim == 1
+    assert data.task == "binary" and data.n_classes == 2
     assert y.dtype == np.int64 and set(np.unique(y)) == {0, 1}
     assert 0.4 < y.mean() < 0.6
 
@@ -61,7 +61,6 @@ def test_spirals_and_blobs_take_the_class_count(k: int) -> None:
         np.testing.assert_array_equal(labels, np.arange(k))
         assert data.n_classes == k
         assert data.task == ("binary" if k == 2 else "multiclass")
-        assert data.output_dim == (1 if k == 2 else k)
 
 
 def test_labels_follow_the_geometry_without_noise() -> None:
@@ -74,7 +73,7 @@ def test_labels_follow_the_geometry_without_noise() -> None:
 
 def test_sine_is_regression_with_noise_on_the_target() -> None:
     clean = make_dataset("sine", n_samples=300, noise=0.0, rng=rng())
-    assert clean.task == "regression" and clean.n_classes == 0 and clean.output_dim == 1
+    assert clean.task == "regression" and clean.n_classes == 0
     assert clean.y_train.dtype == np.float64
     np.testing.assert_allclose(clean.y_train, np.sin(2 * clean.X_train[:, 0]))
     noisy = make_dataset("sine", n_samples=3000, noise=0.3, rng=rng())

@@ -98,12 +98,3 @@ def group_mean(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Mean of consecutive groups of `values` (width,) given start indices (n_groups + 1,)."""
     sums = np.add.reduceat(np.asarray(values, np.float64), starts[:-1])
     return sums / np.diff(starts)
-
-
-def recent_extent(values: np.ndarray) -> tuple[float, float]:
-    """(min, max) of the finite values of an array, or (0, 1) if none."""
-    a = np.asarray(values, np.float64)
-    a = a[np.isfinite(a)]
-    if a.size == 0:
-        return 0.0, 1.0
-    return float(a.min()), float(a.max())
