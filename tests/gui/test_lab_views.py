@@ -190,7 +190,10 @@ def test_diverged_trainer_draws_only_finite_values(qtbot):
         for array in item_arrays(view):
             assert np.isfinite(array).all(), cls.__name__
         for target in view.export_targets():
-            assert np.isfinite(target.csv()[1][:, :1]).all()
+            headers, columns = target.csv()
+            assert columns.ndim == 2 and columns.shape[1] == len(headers), target.title
+            for header, column in zip(headers, columns.T, strict=True):
+                assert np.isfinite(column).all(), f"{cls.__name__} {target.title}: {header}"
 
 
 def test_exact_zero_gradients_stay_visible_on_log_scale():
