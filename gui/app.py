@@ -53,6 +53,7 @@ def create_main_window() -> MainWindow:
     lab = LabView()
     window.add_tab(lab)
     sessions = install_session_menu(window, lab)
+    window.sessions = sessions
     # Only an opened/saved session file can have unsaved changes worth a question; the untitled
     # Lab config is remembered in the settings anyway.
     window.close_guards.append(lambda: sessions.path is None or sessions.maybe_save())
