@@ -1,0 +1,354 @@
+"""Probe: hooks on a user's model and optimizer that stream statistics into an Actiscope run."""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from types import TracebackType
+from typing import Any
+
+import torch
+from torch import nn
+
+from actiscope_probe.runformat import Manifest, ParamLayer, Site, Topology
+from actiscope_probe.sink import Pending, Sink
+from actiscope_probe.sites import SiteState, channel_dims, clean_name, find_sites, peak_derivative
+from actiscope_probe.timing import Budget, ScaleWatch, find_scaler, in_backward
+
+ALWAYS_FIRST = 20
+
+
+def _unwrap(model: nn.Module) -> nn.Module:
+    """The module hooks go on: DDP's and torch.compile's wrapped module."""
+    while True:
+        inner = getattr(model, "_orig_mod", None) or (
+            model.module if isinstance(model, nn.parallel.DistributedDataParallel) else None)
+        if not isinstance(inner, nn.Module):
+            return model
+        model = inner
+
+
+class Probe:
+    """Watches one model and optimizer; see attach(). Close it (or use `with`) to finish the run."""
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, run: str,
+                 every: int | None = None, *, scaler: Any = None, budget: float = 0.03,
+                 units_every: int = 10, window_steps: int = 500, overwrite: bool = False,
+                 rank: int | None = None, world_size: int | None = None) -> None:
+        """Register the hooks; nothing is written before the first optimizer step."""
+        if every is not None and (not isinstance(every, int) or every < 1):
+            raise ValueError(f"'every' must be None (adaptive) or a positive integer, not {every!r}.")
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError("attach() needs the torch.optim.Optimizer that trains the model.")
+        if type(model).__name__ == "OptimizedModule" or getattr(model, "_compiled_call_impl", None):
+            warnings.warn("attach() was called on a torch.compile'd model: hooks added after "
+                          "compiling may never fire; attach before torch.compile.",
+                          UserWarning, stacklevel=3)
+        self.model, self.optimizer, self.run = model, optimizer, os.fspath(run)
+        self.every, self.units_every, self.window_steps = every, units_every, window_steps
+        self.scaler = scaler if scaler is not None else find_scaler()
+        self._overwrite = overwrite
+        dist = torch.distributed
+        ready = dist.is_available() and dist.is_initialized()
+        self.rank = rank if rank is not None else (dist.get_rank() if ready else 0)
+        self.world_size = world_size if world_size is not None else (
+            dist.get_world_size() if ready else 1)
+        root = _unwrap(model)
+        self._params = [(clean_name(n), p) for n, p in root.named_parameters()]
+        self._sites = find_sites(root)
+        self._order: list[SiteState] = []
+        self.step = 0                  # optimizer steps so far (skipped ones included)
+        self.window_step = 1           # first step of the current dead-since window
+        self._epoch_mode = False
+        self._records = 0
+        self._record_next = True
+        self._units_next = True
+        self._stopped = False
+        self._sink: Sink | None = None
+        self._open: Pending | None = None      # last record, still taking log() values
+        self._logs: dict[str, Any] = {}        # log() values for the coming step
+        self._after_step = False
+        self._hook_s = 0.0
+        self._before: list[torch.Tensor] | None = None
+        self._grad_norms: list[torch.Tensor] = []
+        self._grad_index: list[int] = []
+        self._last_step_t = time.perf_counter()
+        self._budget = Budget(budget)
+        self._scale = ScaleWatch(self.scaler)
+        disable = getattr(torch.compiler, "disable", lambda f, **_: f)
+        self._handles = [s.module.register_forward_hook(disable(self._forward_hook_for(s)))
+                         for s in self._sites]
+        self._handles.append(root.register_forward_pre_hook(disable(self._root_pre_hook)))
+        self._handles.append(optimizer.register_step_pre_hook(self._step_pre_hook))
+        self._handles.append(optimizer.register_step_post_hook(self._step_post_hook))
+
+    # ----- public API --------------------------------------------------------------------------
+    def log(self, **values: Any) -> None:
+        """Record loss=, lr= and any scalars with the current step (tensors are read later)."""
+        clean = {k: (v.detach() if isinstance(v, torch.Tensor) else float(v))
+                 for k, v in values.items() if v is not None}
+        if self._after_step and self._open is not None:
+            self._open.logs.update(clean)
+        elif not self._after_step:
+            self._logs.update(clean)
+
+    def epoch(self) -> None:
+        """Start a new dead-since window here (call at each epoch start or end)."""
+        self._epoch_mode = True
+        self._reset_window()
+
+    def detach(self) -> None:
+        """Remove every hook; the model and optimizer are left exactly as they were."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+        self._stopped = True
+
+    def close(self) -> None:
+        """Detach, write what is pending and close the run file."""
+        if self._handles:
+            self._check_skipped()
+        self.detach()
+        self._flush_open()
+        if self._sink is not None:
+            self._sink.close()
+
+    def __enter__(self) -> Probe:
+        """The probe itself."""
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        """close()."""
+        self.close()
+
+    @property
+    def stride(self) -> int:
+        """Current sampling stride in optimizer steps (after the first 20)."""
+        return self.every or self._budget.stride
+
+    @property
+    def sites(self) -> list[Site]:
+        """Activation sites seen so far, in forward order."""
+        return [Site(s.name, "module", s.width, s.kind) for s in self._order]
+
+    # ----- hooks -------------------------------------------------------------------------------
+    def _forward_hook_for(self, site: SiteState):  # noqa: ANN202
+        def hook(module: nn.Module, inputs: Any, output: Any) -> None:
+            if self._stopped or site.disabled or not torch.is_grad_enabled():
+                return  # no-grad passes: evaluation, or a reentrant checkpoint's first forward
+            if in_backward():
+                if site.pending > 0:  # a non-reentrant checkpoint recomputing a counted forward
+                    site.pending -= 1
+                    return
+            else:
+                site.pending += 1
+            start = time.perf_counter()
+            out = output[0] if isinstance(output, tuple | list) else output
+            if isinstance(out, torch.Tensor) and out.is_floating_point() and out.ndim >= 1:
+                self._observe(site, module, out)
+            self._hook_s += time.perf_counter() - start
+        return hook
+
+    def _observe(self, site: SiteState, module: nn.Module, out: torch.Tensor) -> None:
+        axis = 1 if out.ndim >= 4 else out.ndim - 1
+        if site.index < 0 and not self._register_site(site, out.shape[axis], out.device):
+            return
+        if out.shape[axis] != site.width:
+            site.disabled = True
+            warnings.warn(f"Actiscope probe: site '{site.name}' changed width "
+                          f"({site.width} -> {out.shape[axis]}); it is no longer recorded.",
+                          RuntimeWarning, stacklevel=4)
+            return
+        dims = channel_dims(out.ndim)
+        if site.measured:
+            peak = peak_derivative(site.kind, module, out, dims)
+            torch.maximum(site.window_peak, peak, out=site.window_peak)
+            if self._record_next:
+                site.batch_peak = peak if site.batch_peak is None else \
+                    torch.maximum(site.batch_peak, peak)
+        if self._record_next and out.requires_grad:
+            units = self._units_next
+            per_unit = out.numel() / max(site.width, 1)
+
+            def grad_hook(grad: torch.Tensor) -> None:
+                start = time.perf_counter()
+                g = grad.detach()
+                square = torch.sum(g * g, dtype=torch.float32).reshape(1)
+                site.extra["signal"] = square if "signal" not in site.extra else \
+                    site.extra["signal"] + square
+                if units:
+                    mag = torch.sum(g.abs(), dim=dims, dtype=torch.float32)
+                    site.unit_grad = mag if site.unit_grad is None else site.unit_grad + mag
+                    site.unit_count += per_unit
+                self._hook_s += time.perf_counter() - start
+            out.register_hook(grad_hook)
+
+    def _register_site(self, site: SiteState, width: int, device: torch.device) -> bool:
+        if self._sink is not None:  # the manifest is written: the topology is fixed
+            site.disabled = True
+            warnings.warn(f"Actiscope probe: site '{site.name}' first ran after the run started; "
+                          "it is not recorded.", RuntimeWarning, stacklevel=5)
+            return False
+        site.index, site.width = len(self._order), int(width)
+        site.window_peak = torch.zeros(site.width, device=device)
+        self._order.append(site)
+        return True
+
+    def _root_pre_hook(self, module: nn.Module, inputs: Any) -> None:
+        if self._stopped or not torch.is_grad_enabled() or in_backward():
+            return
+        if self._after_step:
+            self._after_step = False
+            self._flush_open()
+            self._check_skipped()
+
+    def _step_pre_hook(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        if self._stopped or not self._record_next:
+            return
+        start = time.perf_counter()
+        with torch.no_grad():
+            index = [i for i, (_, p) in enumerate(self._params) if p.grad is not None]
+            grads = [self._params[i][1].grad for i in index]
+            self._grad_index = index
+            self._grad_norms = list(torch._foreach_norm(grads)) if grads else []
+            self._before = list(torch._foreach_mul([p.detach() for _, p in self._params], 1.0))
+        self._hook_s += time.perf_counter() - start
+
+    def _step_post_hook(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        if self._stopped:
+            return
+        self._check_skipped(stepped=True)
+        self.step += 1
+        now = time.perf_counter()
+        wall, self._last_step_t = now - self._last_step_t, now
+        recorded = self._record_next and self._before is not None
+        copy_s = 0.0
+        if recorded:
+            start = time.perf_counter()
+            self._flush_open()
+            self._open = self._capture(wall)
+            copy_s = time.perf_counter() - start
+            self._open.values["probe_copy_seconds"] = copy_s
+        hook_s, self._hook_s = self._hook_s, 0.0
+        if recorded:
+            self._open.values["probe_hook_seconds"] = hook_s
+        self._budget.observe(wall, hook_s + copy_s, recorded)
+        self._logs.clear()
+        for site in self._order:
+            site.pending = 0
+        if not self._epoch_mode and self.window_steps and self.step % self.window_steps == 0:
+            self._reset_window()
+        self._after_step = True
+        self._plan(self.step + 1)
+
+    # ----- recording ---------------------------------------------------------------------------
+    def _plan(self, step: int) -> None:
+        """Decide whether `step` is recorded (and with per-unit data)."""
+        due = step <= ALWAYS_FIRST or (step - ALWAYS_FIRST) % self.stride == 0
+        self._record_next = due
+        self._units_next = due and self._records % max(self.units_every, 1) == 0
+
+    def _capture(self, wall: float) -> Pending:
+        """Stack this step's statistics into one tensor and start its copy to the host."""
+        if self._sink is None:
+            self._open_sink()
+        units = self._units_next
+        with torch.no_grad():
+            params = [p.detach() for _, p in self._params]
+            weight = torch._foreach_norm(params)
+            delta = torch._foreach_norm(torch._foreach_sub(params, self._before))
+            parts, spec = [], []
+
+            def add(name: str, tensor: torch.Tensor) -> None:
+                parts.append(tensor.reshape(-1).to(torch.float64))
+                spec.append((name, tensor.numel()))
+            if self._grad_norms:
+                add("gn", torch.stack(self._grad_norms))
+            add("wn", torch.stack(weight))
+            add("dn", torch.stack(delta))
+            counts = []
+            for i, site in enumerate(self._order):
+                add(f"w{i}", site.window_peak)
+                if site.batch_peak is not None:
+                    add(f"b{i}", site.batch_peak)
+                if "signal" in site.extra:
+                    add(f"s{i}", site.extra.pop("signal"))
+                if site.unit_grad is not None:
+                    add(f"u{i}", site.unit_grad)
+                counts.append(site.unit_count)
+                site.batch_peak, site.unit_grad, site.unit_count = None, None, 0.0
+            scale = self._scale.tensor()
+            if scale is not None:
+                add("scale", scale)
+            flat = torch.cat([p.to(parts[0].device) for p in parts])
+            host, event = self._to_host(flat)
+        self._before, self._grad_norms = None, []
+        self._records += 1
+        values = {"step_seconds": wall, "window_step": self.window_step, "rank": self.rank}
+        return Pending(step=self.step, spec=spec, host=host, event=event,
+                       grad_index=self._grad_index, sites=list(self._order), values=values,
+                       logs=dict(self._logs), units=units, unit_counts=counts)
+
+    @staticmethod
+    def _to_host(flat: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        """One copy to the host: a pinned buffer and a non-blocking copy on CUDA."""
+        if flat.device.type != "cuda":
+            return flat.cpu(), None
+        host = torch.empty(flat.shape, dtype=flat.dtype, pin_memory=True)
+        host.copy_(flat, non_blocking=True)
+        event = torch.cuda.Event()
+        event.record()
+        return host, event
+
+    def _check_skipped(self, stepped: bool = False) -> None:
+        """Write a flagged record for each optimizer step GradScaler skipped (scale went down)."""
+        old = self._scale.skipped()
+        if old is None or stepped:
+            return
+        self.step += 1
+        self._flush_open()
+        if self._sink is None:
+            self._open_sink()
+        self._open = Pending(step=self.step, spec=[], host=None,
+                             values={"skipped": True, "amp_scale": old, "rank": self.rank,
+                                     "window_step": self.window_step},
+                             logs=dict(self._logs))
+        self._logs.clear()
+        for site in self._order:
+            site.batch_peak, site.unit_grad, site.unit_count = None, None, 0.0
+            site.extra.pop("signal", None)
+        self._before, self._grad_norms = None, []
+        self._flush_open()
+        self._plan(self.step + 1)
+
+    def _flush_open(self) -> None:
+        if self._open is not None and self._sink is not None:
+            self._sink.put(self._open)
+        self._open = None
+
+    def _open_sink(self) -> None:
+        topology = Topology(sites=tuple(self.sites),
+                            params=tuple(ParamLayer(n, tuple(p.shape)) for n, p in self._params))
+        manifest = Manifest(topology, world_size=self.world_size)
+        for site in self._sites:
+            if site.index < 0:
+                site.disabled = True
+        self._sink = Sink(self.run, manifest, self.rank, self._overwrite, self._on_failure)
+
+    def _on_failure(self) -> None:
+        self._stopped = True
+
+    def _reset_window(self) -> None:
+        for site in self._order:
+            site.window_peak.zero_()
+        self.window_step = self.step + 1
+
+
+def attach(model: nn.Module, optimizer: torch.optim.Optimizer,
+           run: str | os.PathLike[str] = "runs/exp1.actirun", every: int | None = None,
+           **options: Any) -> Probe:
+    """Watch `model` trained by `optimizer`, writing the run folder `run` (see Probe options)."""
+    return Probe(model, optimizer, os.fspath(run), every, **options)
+

@@ -1,0 +1,155 @@
+"""Activation sites: which modules are watched and how a unit's derivative is read from its output.
+
+Dead and saturated follow the Lab's one definition (core/network.py `dead_and_saturated`): per unit,
+take the peak |f'(z)| over the samples; dead = the peak is 0, saturated = the peak is below 0.01 yet
+not dead. The probe sees only the output a = f(z) (an inplace activation has overwritten z), so
+each kind below reads the peak from a:
+
+- relu: f' = 0 exactly where a == 0, so the peak's stand-in is max(a) (zero iff dead; never
+  saturated). hardswish: max |a| (a == 0 for z <= -3). hardtanh: clamped outputs (a at min or
+  max) have f' = 0, so a unit clamped on every sample is *dead* (not saturated), as in the Lab.
+- tanh (1 - a²), sigmoid (a(1 - a)), softplus (1 - e^(-a)), elu (a + α below 0), selu
+  (a + λα below 0): f' is a function of a, so both dead and saturated are exact.
+- leaky_relu, gelu, silu, mish: f' is not a function of a. LeakyReLU never dies; for gelu, silu
+  and mish the probe does not measure dead or saturated units (recorded as NaN) — a stated
+  limitation until the opt-in pre-activation pass exists.
+Functional calls (`F.relu`) are not seen: only nn.Module activations are sites.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+SATURATION_THRESHOLD = 0.01  # |f'| below this for every sample: saturated (as the Lab)
+
+KINDS: tuple[tuple[type[nn.Module], str], ...] = (
+    (nn.ReLU, "relu"), (nn.LeakyReLU, "leaky_relu"), (nn.ELU, "elu"), (nn.SELU, "selu"),
+    (nn.GELU, "gelu"), (nn.SiLU, "silu"), (nn.Mish, "mish"), (nn.Tanh, "tanh"),
+    (nn.Sigmoid, "sigmoid"), (nn.Softplus, "softplus"), (nn.Hardswish, "hardswish"),
+    (nn.Hardtanh, "hardtanh"),  # after ReLU6's parent check below: ReLU6 is a Hardtanh
+)
+NO_DEATH = frozenset({"leaky_relu"})                   # f' > 0 everywhere: never dead
+UNMEASURED = frozenset({"gelu", "silu", "mish"})       # f' not a function of a: NaN
+SATURATING = frozenset({"tanh", "sigmoid", "softplus", "elu", "selu"})
+_SELU_SCALE, _SELU_ALPHA = 1.0507009873554805, 1.6732632423543772
+
+
+def activation_kind(module: nn.Module) -> str | None:
+    """The activation name of a watched module, or None if it is not an activation site."""
+    if isinstance(module, nn.ReLU6):
+        return "hardtanh"
+    for cls, kind in KINDS:
+        if type(module) is cls or isinstance(module, cls):
+            return kind
+    return None
+
+
+def channel_dims(ndim: int) -> tuple[int, ...]:
+    """Dimensions reduced over for a per-unit statistic: all but the unit (channel) axis.
+
+    2-D (N, F) and 3-D (N, S, F) outputs have their units last (Linear, transformer); 4-D and
+    5-D outputs are convolutions with channels at dim 1 (a unit = a channel over N·H·W).
+    """
+    if ndim <= 1:
+        return (0,) if ndim == 1 else ()
+    if ndim <= 3:
+        return tuple(range(ndim - 1))
+    return (0, *range(2, ndim))
+
+
+def unit_axis(ndim: int) -> int:
+    """The unit (channel) axis of an output of `ndim` dimensions."""
+    return 1 if ndim >= 4 else ndim - 1
+
+
+def peak_derivative(kind: str, module: nn.Module, a: torch.Tensor,
+                    dims: tuple[int, ...]) -> torch.Tensor:
+    """(width,) per-unit peak |f'| over the batch (or a stand-in that is 0 exactly when dead)."""
+    a = a.detach()
+    if kind == "relu":
+        return torch.amax(a, dim=dims).clamp_(min=0)
+    if kind == "hardswish":
+        return torch.amax(a.abs(), dim=dims)
+    if kind == "hardtanh":
+        lo, hi = float(module.min_val), float(module.max_val)
+        return torch.amax(torch.minimum(a - lo, hi - a), dim=dims).clamp_(min=0)
+    if kind == "tanh":
+        return (1.0 - torch.amin(a * a, dim=dims)).clamp_(min=0)
+    if kind == "sigmoid":
+        return torch.amax(a * (1.0 - a), dim=dims).clamp_(min=0)
+    if kind == "softplus":
+        beta = float(module.beta)  # f' = 1 - exp(-beta·a), increasing in a
+        return (-torch.expm1(-beta * torch.amax(a, dim=dims))).clamp_(min=0)
+    if kind in ("elu", "selu"):
+        top = torch.amax(a, dim=dims)  # f' increases with a below 0 and is constant above
+        if kind == "elu":
+            alpha = float(module.alpha)
+            return torch.where(top > 0, 1.0, top + alpha).clamp_(min=0)
+        return torch.where(top > 0, _SELU_SCALE, top + _SELU_SCALE * _SELU_ALPHA).clamp_(min=0)
+    # leaky_relu (never dead) and gelu/silu/mish (unmeasured): a constant 1 per unit
+    return torch.ones(a.shape[unit_axis(a.ndim)] if a.ndim else 1, device=a.device)
+
+
+@dataclass
+class SiteState:
+    """One watched activation module and its device accumulators."""
+
+    name: str
+    module: nn.Module
+    kind: str
+    index: int = -1                      # position in forward order (-1: not seen yet)
+    width: int = 0
+    window_peak: torch.Tensor | None = None   # (width,) max peak since the window start
+    batch_peak: torch.Tensor | None = None    # (width,) max peak over this step's micro-batches
+    unit_grad: torch.Tensor | None = None     # (width,) sum |∂L/∂a| on a per-unit step
+    unit_count: float = 0.0                   # elements per unit summed into unit_grad
+    pending: int = 0                     # counted forwards whose checkpoint recompute is due
+    disabled: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def measured(self) -> bool:
+        """False for kinds whose dead/saturated state cannot be read from the output."""
+        return self.kind not in UNMEASURED
+
+    def fractions(self, peaks: Any) -> tuple[float, float, Any, Any]:
+        """(dead fraction, saturated fraction, dead mask, saturated mask) from host peaks."""
+        if not self.measured:
+            return math.nan, math.nan, None, None
+        dead = peaks == 0
+        if self.kind in SATURATING:
+            saturated = (peaks < SATURATION_THRESHOLD) & ~dead
+        else:
+            saturated = dead & False
+        return float(dead.mean()), float(saturated.mean()), dead, saturated
+
+
+def find_sites(model: nn.Module) -> list[SiteState]:
+    """Every activation module of `model` (named_modules order; forward order comes later)."""
+    sites, seen = [], set()
+    for name, module in model.named_modules(remove_duplicate=False):
+        kind = activation_kind(module)
+        if kind is None or id(module) in seen:
+            continue
+        seen.add(id(module))
+        sites.append(SiteState(name=clean_name(name) or kind, module=module, kind=kind))
+    return sites
+
+
+_PREFIXES = ("module.", "_orig_mod.", "_forward_module.")
+
+
+def clean_name(name: str) -> str:
+    """A parameter or module name without wrapper prefixes (DDP `module.`, compile `_orig_mod.`)."""
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _PREFIXES:
+            if name.startswith(prefix):
+                name, changed = name[len(prefix):], True
+    return name.replace("._orig_mod.", ".")
