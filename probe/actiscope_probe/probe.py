@@ -58,6 +58,7 @@ class Probe:
         self._params = [(clean_name(n), p) for n, p in root.named_parameters()]
         self._sites = find_sites(root)
         self._order: list[SiteState] = []
+        self.forwards = 0              # activation forwards counted (checkpoint recomputes not)
         self.step = 0                  # optimizer steps so far (skipped ones included)
         self.window_step = 1           # first step of the current dead-since window
         self._epoch_mode = False
@@ -144,6 +145,7 @@ class Probe:
                     return
             else:
                 site.pending += 1
+            self.forwards += 1
             start = time.perf_counter()
             out = output[0] if isinstance(output, tuple | list) else output
             if isinstance(out, torch.Tensor) and out.is_floating_point() and out.ndim >= 1:
