@@ -204,6 +204,7 @@ class Probe:
         if self._after_step:
             self._after_step = False
             self._flush_open()
+        if self._scale.scaler is not None:
             self._check_skipped()
 
     def _step_pre_hook(self, optimizer: Any, args: Any, kwargs: Any) -> None:
