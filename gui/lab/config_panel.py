@@ -7,6 +7,8 @@ with sigConfigEdited(config, field_name); LabView decides whether they apply liv
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -31,8 +33,12 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def relevant_fields(config: ExperimentConfig) -> set[str]:
-    """Fields that matter for `config` (the others are greyed out, e.g. β1 for plain SGD)."""
+def relevant_fields(config: ExperimentConfig | SimpleNamespace) -> set[str]:
+    """Fields that matter for `config` (the others are greyed out, e.g. β1 for plain SGD).
+
+    `config` may be the values shown in the form, valid or not: choosing 'csv' before any file
+    is loaded is refused as a config ("needs csv_path"), yet it must enable the path field.
+    """
     irrelevant: set[str] = set()
     if config.dataset == "csv":
         irrelevant |= {"noise", "n_samples", "n_classes"}
@@ -136,6 +142,7 @@ class ConfigPanel(QScrollArea):
             candidate = self._config.replace(**changes)
         except ValueError as exc:
             editor.set_error(str(exc))
+            self._update_enabled()    # e.g. dataset 'csv' shown: the path field now applies
             return
         editor.set_error("")
         if candidate.changed_fields(self._config) - {name}:
@@ -144,8 +151,18 @@ class ConfigPanel(QScrollArea):
         self._update_enabled()
         self.sigConfigEdited.emit(candidate, name)
 
+    def _shown_values(self) -> SimpleNamespace:
+        """Every field as its editor shows it (the config's value where the text is invalid)."""
+        values = {}
+        for name, editor in self._editors.items():
+            try:
+                values[name] = editor.value()
+            except ValueError:
+                values[name] = getattr(self._config, name)
+        return SimpleNamespace(**values)
+
     def _update_enabled(self) -> None:
-        relevant = relevant_fields(self._config)
+        relevant = relevant_fields(self._shown_values())
         for name, editor in self._editors.items():
             editor.setEnabled(name in relevant)
             if name in self._labels:

@@ -166,3 +166,31 @@ def test_render_image_is_not_blank(lab):
     pixels = image.constBits().tobytes()
     colours = set(np.frombuffer(pixels, np.uint32)[::7].tolist())
     assert len(colours) > 50
+
+
+def test_own_csv_can_be_chosen_loaded_through_the_dialog_and_trained(lab, tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(300, 3))
+    labels = (features @ np.array([1.0, -2.0, 0.5]) > 0).astype(int)
+    path = tmp_path / "mine.csv"
+    np.savetxt(path, np.column_stack([features, labels]), delimiter=",", fmt="%.6f",
+               header="a,b,c,label", comments="")
+    panel = lab.panel
+    assert not panel.editor("csv_path").isEnabled()
+    combo = panel.editor("dataset").combo
+    combo.setCurrentText("csv")                      # refused as a config: no file yet
+    assert lab.config().dataset != "csv"
+    assert "csv_path" in panel.field_error("dataset")
+    assert panel.editor("csv_path").isEnabled()      # ... but the file field now applies
+    from gui.lab import field_editors
+    monkeypatch.setattr(field_editors.QFileDialog, "getOpenFileName",
+                        lambda *args, **kwargs: (str(path), "CSV files (*.csv)"))
+    browse = next(b for b in panel.editor("csv_path").findChildren(field_editors.QPushButton)
+                  if b.text().startswith("Load CSV"))
+    browse.click()
+    assert lab.config().dataset == "csv" and lab.config().csv_path == str(path)
+    assert panel.field_error("dataset") == ""
+    assert not panel.editor("noise").isEnabled()
+    lab.advance(300)
+    assert lab.trainer.dataset.input_dim == 3
+    assert lab.trainer.last.test_accuracy >= 0.85
