@@ -42,6 +42,8 @@ _STATE_COPIES = {"sgd": 0, "momentum": 1, "adam": 2}
 # Per hidden unit and batch row the training workspace holds z, f(z), f'(z), dL/dz, dL/da.
 _WORKSPACE_COPIES = 5
 # mse on class labels regresses the one-hot targets; cross_entropy on a binary set uses 2 logits.
+# Settings added after schema 1 was fixed: a session written before them loads with the default.
+ADDED_FIELDS: frozenset[str] = frozenset({"bias_std"})
 _COMPATIBLE_LOSSES = {"binary": ("bce", "cross_entropy", "mse"),
                       "multiclass": ("cross_entropy", "mse"), "regression": ("mse",)}
 
@@ -58,6 +60,7 @@ class ExperimentConfig:
     init: str = "he_normal"
     init_std: float = 0.01
     bias_init: float = 0.0
+    bias_std: float = 0.0
     residual: bool = False
     dataset: str = "spirals"
     noise: float = 0.1
@@ -168,11 +171,12 @@ class ExperimentConfig:
             raise ConfigError(f"The config must be a mapping of settings, got "
                               f"{type(data).__name__}.")
         _reject_unknown(data)
-        missing = [name for name in FIELD_SPECS if name not in data]
+        missing = [name for name in FIELD_SPECS
+                   if name not in data and name not in ADDED_FIELDS]
         if missing:
             raise ConfigError(f"The config is missing the setting '{missing[0]}'"
                               + (f" (and {len(missing) - 1} more)." if len(missing) > 1 else "."))
-        return cls(**copy.deepcopy(data)).validate()
+        return cls(**copy.deepcopy(data)).validate()  # absent ADDED_FIELDS take defaults
 
     @classmethod
     def from_partial(cls, data: object) -> ExperimentConfig:

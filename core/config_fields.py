@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.activations import available_activations, get_activation
+from core.activations import (
+    ActivationError,
+    activation_info,
+    available_activations,
+    get_activation,
+    is_formula_name,
+)
 from core.dataset_base import MAX_TEST_FRACTION
 from core.datasets import (
     MAX_GENERATED_CLASSES,
@@ -78,7 +84,8 @@ def _specs() -> dict[str, FieldSpec]:
                   "layer, e.g. 64, 32, 16 (each 1–1024); empty = depth × width.", 1, MAX_WIDTH,
                   optional=True),
         FieldSpec("activation", "choice", "relu", "Activation", "Activation of every hidden "
-                  "layer (or a list with one per hidden layer); the output layer is linear.",
+                  "layer (or a list with one per hidden layer); the output layer is linear. "
+                  "'formula:<expression in x>' is your own activation.",
                   choices=tuple(available_activations()), per_layer=True),
         FieldSpec("activation_params", "dict", {}, "Activation parameters", "Parameters such "
                   "as alpha or beta, applied to every hidden layer; empty = the defaults."),
@@ -90,6 +97,10 @@ def _specs() -> dict[str, FieldSpec]:
                   low_open=True),
         FieldSpec("bias_init", "float", 0.0, "Bias init", "Starting value of every bias; a "
                   "negative value pushes ReLU units towards dying.", -10.0, 10.0),
+        FieldSpec("bias_std", "float", 0.0, "Bias std", "0 = every bias starts at bias init; "
+                  "above 0 biases are drawn from N(bias init, std²). The theory views assume "
+                  "random biases with σ_b² = std² (a constant bias shifts the mean instead). "
+                  "pytorch_default keeps its own uniform biases.", 0.0, 10.0),
         FieldSpec("residual", "bool", False, "Residual connections", "Adds skip connections "
                   "h + f(Wh + b) between consecutive hidden layers of equal width; where widths "
                   "differ the layer stays plain (no-op)."),
@@ -211,7 +222,16 @@ def _finite_float(value: int | float) -> float | None:
 
 
 def _check_choice(spec: FieldSpec, value: object, what: str) -> str:
-    """value if it is one of the spec's choices, else ConfigError listing them."""
+    """value if it is one of the spec's choices, else ConfigError listing them.
+
+    An activation may also be "formula:<text>": it is compiled (a bad one gives its one
+    sentence) and stored as its canonical text, so sessions keep the formula and re-check it.
+    """
+    if spec.name == "activation" and is_formula_name(value):
+        try:
+            return activation_info(value).name
+        except ActivationError as exc:
+            raise ConfigError(str(exc)) from None
     if not isinstance(value, str) or value not in spec.choices:
         raise ConfigError(f"Unknown {what} {shown(value)}; valid choices are "
                           f"{', '.join(spec.choices)}.")

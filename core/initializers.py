@@ -81,11 +81,18 @@ def init_weight(
 
 
 def init_bias(
-    name: str, fan_in: int, fan_out: int, rng: np.random.Generator, *, bias_init: float = 0.0
+    name: str, fan_in: int, fan_out: int, rng: np.random.Generator, *, bias_init: float = 0.0,
+    bias_std: float = 0.0,
 ) -> np.ndarray:
-    """One bias vector (fan_out,) float64: U(±1/√fan_in) for "pytorch_default", else `bias_init`."""
+    """One bias vector (fan_out,) float64: U(±1/√fan_in) for "pytorch_default", else
+    N(bias_init, bias_std²) (the constant `bias_init` when bias_std is 0).
+
+    bias_std = 0 draws nothing from rng, so such a network's weights match the older builds.
+    """
     check_initializer(name)
     if name == "pytorch_default":
         limit = 1.0 / math.sqrt(fan_in)
         return rng.uniform(-limit, limit, fan_out)
+    if bias_std > 0:
+        return rng.normal(float(bias_init), float(bias_std), fan_out)
     return np.full(fan_out, float(bias_init))

@@ -87,6 +87,7 @@ class Network:
         activation_params: dict[str, float] | None = None,
         init_std: float = 0.01,
         bias_init: float = 0.0,
+        bias_std: float = 0.0,
         residual: bool = False,
         dtype: str = "float64",
         rng: np.random.Generator | None = None,
@@ -102,7 +103,8 @@ class Network:
         params = check_network_arguments(self.sizes[1:-1], activation,
                                   {} if activation_params is None else activation_params,
                                   init=init, loss=loss, seed=seed, init_std=init_std,
-                                  bias_init=bias_init, residual=residual, dtype=dtype)
+                                  bias_init=bias_init, bias_std=bias_std, residual=residual,
+                                  dtype=dtype)
         self.dtype = np.dtype(dtype)
         self.loss = check_loss(loss)
         self.init = check_initializer(init)
@@ -116,7 +118,8 @@ class Network:
         self.biases: list[np.ndarray] = []
         for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
             w = init_weight(init, fan_in, fan_out, generator, std=init_std)
-            b = init_bias(init, fan_in, fan_out, generator, bias_init=bias_init)
+            b = init_bias(init, fan_in, fan_out, generator, bias_init=bias_init,
+                          bias_std=bias_std)
             self.weights.append(w)
             self.biases.append(b)
         # Parameters live in one flat buffer so an optimizer can update them all in one pass.

@@ -102,7 +102,8 @@ class Trainer:
         sizes = [ds.input_dim, *cfg.hidden_layer_sizes(), width]
         self.network = Network(
             sizes, cfg.activation, cfg.init, loss, activation_params=dict(cfg.activation_params),
-            init_std=cfg.init_std, bias_init=cfg.bias_init, residual=cfg.residual, dtype=cfg.dtype,
+            init_std=cfg.init_std, bias_init=cfg.bias_init, bias_std=cfg.bias_std,
+            residual=cfg.residual, dtype=cfg.dtype,
             rng=np.random.default_rng(self._init_seq),
         )
         net = self.network

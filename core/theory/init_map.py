@@ -3,8 +3,9 @@
 Only the weight variance enters the theory, so uniform and normal versions of an init map to the
 same sigma_w2 (their finite-width scatter differs a little). Biases: the theory assumes random
 biases b_i ~ N(0, sigma_b2); PyTorch's default init draws U(±1/sqrt(fan_in)), i.e.
-sigma_b2 = 1/(3 fan_in). A constant bias (bias_init) shifts every unit's mean instead and is not a
-variance: the prediction for it takes sigma_b2 = 0 (stated, not modelled).
+sigma_b2 = 1/(3 fan_in), and the bias_std setting draws N(bias_init, bias_std^2), i.e.
+sigma_b2 = bias_std^2. A constant bias (bias_init) shifts every unit's mean instead and is not a
+variance: the prediction ignores it (stated in the UI, not modelled).
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def sigma_w2_for_init(init: str, fan_in: int, fan_out: int, init_std: float = 0.
     return 0.0  # zeros
 
 
-def sigma_b2_for_init(init: str, fan_in: int) -> float:
-    """sigma_b2 the initialiser's biases give: 1/(3 fan_in) for pytorch_default, else 0."""
+def sigma_b2_for_init(init: str, fan_in: int, bias_std: float = 0.0) -> float:
+    """sigma_b2 the initialiser's biases give: 1/(3 fan_in) for pytorch_default, else bias_std^2."""
     check_initializer(init)
     fan_in, _ = _fans(fan_in, 1)
-    return 1.0 / (3.0 * fan_in) if init == "pytorch_default" else 0.0
+    std = check_variance("bias_std", bias_std)
+    return 1.0 / (3.0 * fan_in) if init == "pytorch_default" else std * std
