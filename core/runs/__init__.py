@@ -1,8 +1,9 @@
 """Runs: what the Lab's views draw, from the live trainer or a run file (Qt-free, typed).
 
 A Run has a topology (activation sites, parameter layers), a history of StepRecords, a newest
-step, a growing flag and capabilities. FileRun reads a NAME.actirun folder written by
-actiscope_probe.runformat.RunWriter (the schema's one definition) and follows it as it grows.
+step, a growing flag and capabilities. TrainerRun wraps the live built-in Trainer; FileRun reads
+a NAME.actirun folder written by actiscope_probe.runformat.RunWriter (the schema's one
+definition) and follows it as it grows.
 """
 
 from actiscope_probe.runformat import RunFormatError, RunWriteError
@@ -24,9 +25,11 @@ from core.runs.model import (
     StepRecord,
     Topology,
 )
+from core.runs.trainer_run import TrainerRun
 
 __all__ = [
     "ACCURACY", "BOUNDARY", "CAPABILITIES", "LOGGED_SCALARS", "LOSS", "PARAM_STATS", "PER_UNIT",
     "SITE_STATS", "FileRun", "ParamLayer", "Run", "RunFormatError", "RunWriteError", "Site",
-    "StepRecord", "Topology", "TrainerRecorder", "record_values", "trainer_manifest",
+    "StepRecord", "Topology", "TrainerRecorder", "TrainerRun", "record_values",
+    "trainer_manifest",
 ]
