@@ -46,12 +46,18 @@ dist-onefile: $(STAMP)
 	ACTISCOPE_ONEFILE=1 $(PY) -m PyInstaller --noconfirm --clean --log-level WARN \
 		--distpath dist/onefile --workpath build/onefile actiscope.spec
 
-## Build, then run the packaged app's --smoke and a headless training run; fails if either fails.
+## Build, then run the packaged app's --smoke (GUI exports, a run file written with the probe's
+## RunWriter and read back, a formula), a headless training run and a formula export.
 smoke-dist: dist
 	QT_QPA_PLATFORM=offscreen dist/actiscope/actiscope --smoke
 	out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
 		dist/actiscope/actiscope run --preset dying-relu --steps 50 --out "$$out/run.csv" && \
-		test "$$(wc -l < "$$out/run.csv")" -ge 51 && echo "packaged run: OK"
+		test "$$(wc -l < "$$out/run.csv")" -ge 51 && echo "packaged run: OK" && \
+		dist/actiscope/actiscope export-curves --activations "formula:x*sigmoid(x)" \
+			--out "$$out/formula.csv" && \
+		head -1 "$$out/formula.csv" | grep -q "sigmoid(x) f'(x)" && \
+		test "$$(wc -l < "$$out/formula.csv")" -ge 100 && echo "packaged formula: OK"
+	@du -sh dist/actiscope
 
 clean:
 	rm -rf build dist $(VENV)

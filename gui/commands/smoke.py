@@ -1,5 +1,10 @@
 """`main.py --smoke`: build the main window offscreen, export every tab's plots, check the files.
 
+It also writes a tiny run file with the probe's RunWriter and reads it back with core.runs.FileRun
+(pyarrow and actiscope_probe.runformat), round-trips its losses through parquet (pyarrow.parquet,
+kept in the package for export-run) and compiles a formula activation (sympy): the packaged app's
+lazily loaded dependencies, which a missing module would break only at first use.
+
 Prints one line per check and returns 0 only if all pass. Uses a throw-away settings file (never
 the user's) and no path relative to the working directory, so it also runs in the frozen app.
 """
@@ -17,6 +22,7 @@ from gui.commands.export_curves import ensure_qt_platform
 
 WINDOW_SIZE = (1400, 900)
 SMOKE_STEPS = 12
+RUN_STEPS = 30          # records in the run-file check (more than RunWriter's first 20 flushes)
 
 
 def _slug(text: str) -> str:
@@ -75,9 +81,83 @@ def run_smoke(args: argparse.Namespace) -> int:
     for tab in window.tab_widgets():
         tab.shutdown()
     window.hide()
+    run_path = out_dir / "smoke.actirun"
+    results.append(_run_check(run_path.name, lambda: check_run_file(run_path)))
+    results.append(_run_check("smoke.parquet", lambda: check_parquet(
+        run_path, out_dir / "smoke.parquet")))
+    results.append(_run_check("formula activation", check_formula))
     passed = sum(results)
     print(f"smoke: {passed}/{len(results)} checks passed (files in {out_dir})", flush=True)
     return 0 if passed == len(results) else 1
+
+
+def check_run_file(path: Path) -> str:
+    """Write RUN_STEPS records with RunWriter, read them back with FileRun, compare every value."""
+    import numpy as np
+    from actiscope_probe.runformat import Manifest, ParamLayer, RunWriter, Site, Topology
+
+    from core.runs import FileRun
+
+    topology = Topology(sites=(Site("L1", "hidden", 3, "relu"),),
+                        params=(ParamLayer("L1", (4, 3)), ParamLayer("L2", (3, 2))),
+                        input_width=4, output_width=2)
+    steps = np.arange(1, RUN_STEPS + 1)
+    loss = 1.0 / steps
+    grad_norm = np.stack([loss / 3.0, np.sqrt(loss)], axis=1)
+    dead = np.array([True, False, True])
+    # flush_seconds: every record goes out through close(), not a timer, so the check is exact.
+    with RunWriter(path, Manifest(topology, writer_name="actiscope-smoke"), overwrite=True,
+                   flush_seconds=3600) as writer:
+        for i, step in enumerate(steps):
+            writer.append(step=int(step), loss=float(loss[i]), grad_norm=grad_norm[i],
+                          dead_units=dead if i == RUN_STEPS - 1 else None)
+    run = FileRun(path)
+    if len(run) != RUN_STEPS or run.growing:
+        return _raise(f"read {len(run)} records (growing={run.growing}), wrote {RUN_STEPS}")
+    if not np.array_equal(run.steps(), steps):
+        return _raise("steps differ from those written")
+    if not np.array_equal(run.series("loss"), loss):
+        return _raise("loss differs from the values written")
+    if not np.array_equal(run.series("grad_norm"), grad_norm):
+        return _raise("grad_norm differs from the values written")
+    last = run.record(-1)
+    if last.dead_units is None or not np.array_equal(last.dead_units, dead):
+        return _raise(f"dead_units of the last record read as {last.dead_units}")
+    return f"{RUN_STEPS} records written (RunWriter) and read back (FileRun) exactly"
+
+
+def check_parquet(run_path: Path, path: Path) -> str:
+    """Write the run's steps and losses as a parquet file and read them back (pyarrow.parquet)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from core.runs import FileRun
+
+    run = FileRun(run_path)
+    steps, loss = run.steps(), run.series("loss")
+    pq.write_table(pa.table({"step": steps, "loss": loss}), path)
+    table = pq.read_table(path)
+    if not (np.array_equal(table.column("step").to_numpy(), steps) and
+            np.array_equal(table.column("loss").to_numpy(), loss)):
+        return _raise("the columns read back differ from those written")
+    return f"{table.num_rows} rows written and read back"
+
+
+def check_formula() -> str:
+    """Compile the formula x*sigmoid(x) (sympy) and compare f and f' with swish's closed form."""
+    import numpy as np
+
+    from core.formula import compile_formula
+
+    formula = compile_formula("x*sigmoid(x)")
+    x = np.linspace(-8.0, 8.0, 33)
+    sigmoid = 1.0 / (1.0 + np.exp(-x))
+    f, df = formula.f_df(x, {})
+    if not (np.allclose(f, x * sigmoid, rtol=1e-12, atol=1e-15) and
+            np.allclose(df, sigmoid * (1.0 + x * (1.0 - sigmoid)), rtol=1e-12, atol=1e-15)):
+        return _raise("x*sigmoid(x) or its derivative differs from swish")
+    return "x*sigmoid(x) compiled; f and f' match swish at 33 points"
 
 
 def _raise(message: str) -> str:

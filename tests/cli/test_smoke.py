@@ -22,3 +22,7 @@ def test_smoke_exits_0_and_checks_every_format(tmp_path, _isolated_settings):
                  "explorer-explorer-curves.csv"):
         assert any(line.startswith(f"ok    {name}") for line in lines), name
         assert (tmp_path / name).stat().st_size > 1000
+    # the lazily loaded dependencies: pyarrow + the probe's run format, and sympy
+    for name in ("smoke.actirun", "smoke.parquet", "formula activation"):
+        assert any(line.startswith(f"ok    {name}") for line in lines), name
+    assert (tmp_path / "smoke.actirun" / "rank0.arrows").stat().st_size > 1000
