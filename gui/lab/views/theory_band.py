@@ -1,0 +1,152 @@
+"""Mean-field prediction of the per-layer gradient norm, drawn as a dashed band on a log-y plot.
+
+Theory (core.theory, research/mean-field.md): ‖δ^i‖² / ‖δ^L‖² = Π_{k=i}^{L-1} χ(q^k), and one
+example's weight gradient has ‖dW_i‖² = ‖δ^i‖² ‖a_{i-1}‖² with ‖a_{i-1}‖² = n_{i-1} E[φ(√q z)²]
+(the data's own mean ‖x‖² for i = 1). The band is that shape scaled so layer L sits on the
+measured output-layer norm; its width is one network's finite-width scatter (≈ ±2σ in log).
+It describes the network at init: training moves the weights away from the random ensemble.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+from core.theory import TheoryError, expect, moments, sigma_b2_for_init, sigma_w2_for_init
+from gui.lab.views import theme
+
+BAND_COLOR = QColor(255, 205, 90)   # amber: not the accent (measured) nor the signal colour
+# Floor for χ and ‖a‖² in logs: a layer with χ = 0 (binary step) predicts no gradient at all.
+_TINY = 1e-300
+
+
+@dataclass(frozen=True)
+class BandModel:
+    """Predicted log ‖dW_i‖² relative to the output layer, i = 1..L, and its log spread.
+
+    log_ratio (L,): ln(‖dW_i‖² / ‖dW_L‖²) (0 at i = L); log_spread (L,): ±2σ of ln ‖dW_i‖
+    for one finite-width network; q (L,): pre-activation variance of layer i's output.
+    """
+
+    log_ratio: np.ndarray
+    log_spread: np.ndarray
+    q: np.ndarray
+    note: str
+
+
+def _key(trainer) -> tuple:
+    """What the prediction depends on (the config's network part and the data set)."""
+    c = trainer.config
+    return (repr(c.activation), tuple(sorted(c.activation_params.items())), c.init, c.init_std,
+            c.bias_init, getattr(c, "bias_std", 0.0), tuple(trainer.network.sizes), c.residual,
+            getattr(c, "normalization", "none"), id(trainer.dataset))
+
+
+def band_model(trainer) -> BandModel | str:
+    """The prediction for this trainer's network at init, or one sentence why there is none."""
+    c, net = trainer.config, trainer.network
+    if c.residual:
+        return "no theory band: the mean-field prediction is for plain (non-residual) nets"
+    if getattr(c, "normalization", "none") not in ("none", None):
+        return "no theory band: the mean-field prediction is for unnormalized nets"
+    sizes = net.sizes
+    n_layers = net.n_weight_layers
+    sw2 = [sigma_w2_for_init(c.init, sizes[i], sizes[i + 1], c.init_std) for i in range(n_layers)]
+    sb2 = [sigma_b2_for_init(c.init, sizes[i], getattr(c, "bias_std", 0.0))
+           for i in range(n_layers)]
+    x = np.asarray(trainer.dataset.X_train, dtype=np.float64)
+    log_a = np.empty(n_layers)             # ln ‖a_{i-1}‖², input of weight layer i
+    log_a[0] = math.log(max(float(np.mean(np.sum(x * x, axis=1))), _TINY))
+    q = np.empty(n_layers)
+    q[0] = sw2[0] * math.exp(log_a[0]) / sizes[0] + sb2[0]
+    log_chi = np.zeros(n_layers)           # ln χ of hidden layer i (entry i-1); last unused
+    var_step = np.zeros(n_layers)          # log-variance ‖δ‖² gains passing hidden layer i
+    for i, act in enumerate(net.activations):
+        m = moments(act, q[i])
+        phi2, dphi2 = float(m.phi2[0]), float(m.dphi2[0])
+        log_a[i + 1] = math.log(max(sizes[i + 1] * phi2, _TINY))
+        chi_i = sw2[i + 1] * dphi2
+        log_chi[i] = math.log(max(chi_i, _TINY))
+        # One unit's φ'² (W^T δ)²: relative variance (3 E[φ'^4]/E[φ'^2]² - 1) / n per layer.
+        dphi4 = float(expect(lambda u, a=act: a.df(u) ** 4, q[i])[0])
+        kurt = dphi4 / dphi2 ** 2 if dphi2 > 0 else 1.0
+        var_step[i] = max(3.0 * kurt - 1.0, 0.0) / sizes[i + 1]
+        q[i + 1] = sw2[i + 1] * phi2 + sb2[i + 1]
+    # ln G_i = Σ_{k=i}^{L-1} ln χ_k: the layers the error passes on its way back to layer i.
+    log_g = np.concatenate([np.cumsum(log_chi[:-1][::-1])[::-1], [0.0]])
+    log_ratio = log_g + log_a - log_a[-1]
+    # Log-variance of ‖dW_i‖²: the backward gains still to come, the forward lengths' scatter
+    # (2/n per layer, it moves the anchor too).
+    var = np.concatenate([np.cumsum(var_step[:-1][::-1])[::-1], [0.0]])
+    var += sum(2.0 / n for n in sizes[1:-1])
+    spread = 2.0 * 0.5 * np.sqrt(var)   # ±2σ of ln ‖dW‖ (σ of the square halved)
+    note = "theory band: mean-field prediction at init, scaled to the measured layer L"
+    if c.bias_init != 0 and getattr(c, "bias_std", 0.0) == 0:
+        note += f"; assumes random biases, the constant bias {c.bias_init:g} is not modelled"
+    return BandModel(log_ratio, spread, q, note)
+
+
+class TheoryBand:
+    """The predicted ‖dW_i‖ (dashed) and its finite-width spread on a log-y PlotItem."""
+
+    def __init__(self, plot: pg.PlotItem, legend: pg.LegendItem | None = None) -> None:
+        """Add the (empty) items to `plot`, which owns them."""
+        self.plot = plot
+        self.center = plot.plot(pen=theme.pen(BAND_COLOR, 1.6, dashed=True))
+        self.upper = plot.plot(pen=theme.pen(theme.faded(BAND_COLOR, 90), 0.8, dashed=True))
+        self.lower = plot.plot(pen=theme.pen(theme.faded(BAND_COLOR, 90), 0.8, dashed=True))
+        self.fill = pg.FillBetweenItem(self.upper, self.lower,
+                                       brush=pg.mkBrush(theme.faded(BAND_COLOR, 40)))
+        plot.addItem(self.fill)
+        if legend is not None:
+            legend.addItem(self.center, "‖dW_i‖ predicted by mean-field theory at init (band: "
+                                        "one network's spread)")
+        self._key: tuple | None = None
+        self._model: BandModel | str = ""
+        self.predicted: np.ndarray = np.zeros(0)   # (L,) the norms drawn (nan at layer 1)
+        self.note = ""
+
+    def model(self, trainer) -> BandModel | str:
+        """The cached prediction (recomputed only when the network or data change)."""
+        key = _key(trainer)
+        if key != self._key:
+            try:
+                self._model = band_model(trainer)
+            except (TheoryError, ValueError) as exc:
+                self._model = f"no theory band: {exc}"
+            self._key = key
+        return self._model
+
+    def update(self, trainer, measured_grad_norms: np.ndarray) -> None:
+        """Redraw the band for layers 2..L scaled to measured_grad_norms[-1] (not if it is <= 0)."""
+        model = self.model(trainer)
+        measured = np.asarray(measured_grad_norms, dtype=np.float64)
+        last = float(measured[-1]) if measured.size else math.nan
+        if isinstance(model, str) or not (math.isfinite(last) and last > 0) \
+                or model.log_ratio.size != measured.size:
+            self.clear()
+            self.note = model if isinstance(model, str) else ""
+            return
+        log_center = math.log(last) + 0.5 * model.log_ratio
+        # Far below double range the log axis cannot draw it; clip to a visible floor.
+        log_center = np.clip(log_center, -690.0, 690.0)
+        # Layer 1 is left out: its gradient is set by the data's few input features and their
+        # geometry, which the mean-field ensemble does not describe (measured: off by up to 7x).
+        layers = np.arange(2, measured.size + 1, dtype=np.float64)
+        self.predicted = np.exp(log_center)
+        self.predicted[0] = math.nan
+        center, spread = log_center[1:], model.log_spread[1:]
+        self.center.setData(layers, self.predicted[1:])
+        self.upper.setData(layers, np.exp(np.clip(center + spread, -690, 690)))
+        self.lower.setData(layers, np.exp(np.clip(center - spread, -690, 690)))
+        self.note = model.note
+
+    def clear(self) -> None:
+        """Hide the band (no prediction for this network or no measurement yet)."""
+        for curve in (self.center, self.upper, self.lower):
+            curve.setData([], [])
+        self.predicted = np.zeros(0)
