@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     curves.add_argument("--width", type=int, default=1200, help="PNG width in pixels")
     curves.add_argument("--height", type=int, default=800, help="PNG height in pixels")
 
-    for name, text in (("run", "train without a window, write per-step statistics as CSV"),
+    for name, text in (("run", "train without a window, write per-step statistics as CSV "
+                               "(--out X.csv) or a run folder (--out X.actirun)"),
                        ("render", "train, then render the Lab view offscreen to PNG (and GIF)")):
         cmd = sub.add_parser(name, help=text)
         src = cmd.add_mutually_exclusive_group()
@@ -69,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--frames", type=int, default=60, help="animation frame count")
     from gui.commands.theory import add_theory_parser
     add_theory_parser(sub)
+    from gui.commands.export_run import add_export_run_parser
+    add_export_run_parser(sub)
     return parser
 
 
@@ -106,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "render":
             from gui.commands.render import run_render
             return run_render(args)
+        if args.command == "export-run":
+            from gui.commands.export_run import run_export_run
+            return run_export_run(args)
         if args.command == "theory":
             from gui.commands.theory import run_theory
             return run_theory(args)

@@ -1,4 +1,8 @@
-"""`actiscope run`: train without a window and write per-step statistics as CSV (no Qt import)."""
+"""`actiscope run`: train without a window, write per-step statistics as CSV or a run folder.
+
+`--out X.csv` writes the table below; `--out X.actirun` records the steps with TrainerRecorder
+(docs/run-format.md). No Qt import.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import argparse
 import csv
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from core.config import ExperimentConfig
@@ -14,6 +19,7 @@ from core.trainer import StepStats, Trainer
 from gui.export.atomic import atomic_output
 
 MAX_STEPS = 10_000_000
+RUN_SUFFIX = ".actirun"   # the run format's folder suffix (actiscope_probe.runformat.RUN_SUFFIX)
 
 
 def list_presets() -> int:
@@ -86,24 +92,48 @@ def write_csv_atomic(path: Path, header: list[str], rows: list[list[str]]) -> No
 
 
 def run_training(args: argparse.Namespace) -> int:
-    """Train `--steps` steps headless and write every `--every`-th step's statistics as CSV."""
+    """Train `--steps` steps headless; write every `--every`-th step as CSV or a run folder."""
     if args.list_presets:
         return list_presets()
     steps = check_steps(args.steps)
     if args.every < 1:
         raise ValueError(f"--every must be at least 1, got {args.every}.")
-    out = check_out_path(args.out, (".csv",))
-    config = load_run_config(args)
-    trainer = Trainer(config)
+    recording = Path(args.out or "").suffix.lower() == RUN_SUFFIX
+    if recording and Path(args.out).exists():
+        raise ValueError(f"--out {args.out!r} already exists; a run is never overwritten, "
+                         "choose a new name.")
+    out = check_out_path(args.out, (".csv", RUN_SUFFIX))
+    trainer = Trainer(load_run_config(args))
+    if recording:
+        from core.runs.from_trainer import TrainerRecorder  # pyarrow: only when recording
+
+        with TrainerRecorder(out, trainer) as recorder:
+            train_steps(trainer, steps, args.every, recorder.append, record_divergence=True)
+        return 0
     header = csv_header(trainer.network.n_weight_layers, trainer.network.n_hidden)
     rows: list[list[str]] = []
+    train_steps(trainer, steps, args.every, lambda stats: rows.append(csv_row(stats)))
+    write_csv_atomic(out, header, rows)
+    return 0
+
+
+def train_steps(trainer: Trainer, steps: int, every: int, keep: Callable[[StepStats], object],
+                *, record_divergence: bool = False) -> None:
+    """Step `trainer`, handing every `every`-th step and the last to `keep`; stop on divergence.
+
+    A diverged step is handed over only with `record_divergence` (a run folder records it, with
+    its message; the CSV holds finite rows only).
+    """
+    kept = 0
     for _ in range(steps):
         stats = trainer.step()
         if stats.diverged:
-            print(f"actiscope: note: {stats.message} Wrote the {len(rows)} rows before it.",
-                  file=sys.stderr)
-            break
-        if stats.step % args.every == 0 or stats.step == steps:
-            rows.append(csv_row(stats))
-    write_csv_atomic(out, header, rows)
-    return 0
+            wrote = f"Wrote the {kept} rows before it."
+            if record_divergence:
+                keep(stats)
+                wrote = f"Recorded the {kept} steps before it and the diverged step."
+            print(f"actiscope: note: {stats.message} {wrote}", file=sys.stderr)
+            return
+        if stats.step % every == 0 or stats.step == steps:
+            keep(stats)
+            kept += 1
