@@ -76,3 +76,12 @@ def test_an_existing_run_is_never_overwritten(tmp_path, monkeypatch, capsys):
     lines = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and ".csv or .actirun" in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.actirun"]
+
+
+def test_the_actiscope_entry_point_is_main_main():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["gui-scripts"] == {"actiscope": "main:main"}
+    assert "main" in project["tool"]["setuptools"]["py-modules"]
+    assert actiscope_main.main(["run", "--list-presets"]) == 0
