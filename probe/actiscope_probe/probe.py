@@ -13,7 +13,14 @@ from torch import nn
 
 from actiscope_probe.runformat import Manifest, ParamLayer, Site, Topology
 from actiscope_probe.sink import Pending, Sink
-from actiscope_probe.sites import SiteState, channel_dims, clean_name, find_sites, peak_derivative
+from actiscope_probe.sites import (
+    SiteState,
+    channel_dims,
+    clean_name,
+    find_sites,
+    peak_derivative,
+    unit_reduce,
+)
 from actiscope_probe.timing import Budget, ScaleWatch, find_scaler, in_backward
 
 ALWAYS_FIRST = 20
@@ -64,6 +71,7 @@ class Probe:
         self._epoch_mode = False
         self._records = 0
         self._record_next = True
+        self._window_next = True       # update the dead-since-window masks on this step
         self._units_next = True
         self._stopped = False
         self._sink: Sink | None = None
@@ -130,6 +138,11 @@ class Probe:
         return self.every or self._budget.stride
 
     @property
+    def window_stride(self) -> int:
+        """Every how many steps the dead-since-window masks are updated (1 unless over budget)."""
+        return 1 if self.every is not None else self._budget.window_stride
+
+    @property
     def sites(self) -> list[Site]:
         """Activation sites seen so far, in forward order."""
         return [Site(s.name, "module", s.width, s.kind) for s in self._order]
@@ -164,7 +177,7 @@ class Probe:
                           RuntimeWarning, stacklevel=4)
             return
         dims = channel_dims(out.ndim)
-        if site.measured:
+        if site.measured and (self._window_next or self._record_next):
             peak = peak_derivative(site.kind, module, out, dims)
             torch.maximum(site.window_peak, peak, out=site.window_peak)
             if self._record_next:
@@ -177,11 +190,11 @@ class Probe:
             def grad_hook(grad: torch.Tensor) -> None:
                 start = time.perf_counter()
                 g = grad.detach()
-                square = torch.sum(g * g, dtype=torch.float32).reshape(1)
+                square = torch.linalg.vector_norm(g, dtype=torch.float32).square().reshape(1)
                 site.extra["signal"] = square if "signal" not in site.extra else \
                     site.extra["signal"] + square
                 if units:
-                    mag = torch.sum(g.abs(), dim=dims, dtype=torch.float32)
+                    mag = unit_reduce(torch.sum, g.abs(), dims).float()
                     site.unit_grad = mag if site.unit_grad is None else site.unit_grad + mag
                     site.unit_count += per_unit
                 self._hook_s += time.perf_counter() - start
@@ -237,7 +250,7 @@ class Probe:
         hook_s, self._hook_s = self._hook_s, 0.0
         if recorded:
             self._open.values["probe_hook_seconds"] = hook_s
-        self._budget.observe(wall, hook_s + copy_s, recorded)
+        self._budget.observe(wall, hook_s + copy_s, recorded, self._window_next)
         self._logs.clear()
         for site in self._order:
             site.pending = 0
@@ -252,6 +265,7 @@ class Probe:
         due = step <= ALWAYS_FIRST or (step - ALWAYS_FIRST) % self.stride == 0
         self._record_next = due
         self._units_next = due and self._records % max(self.units_every, 1) == 0
+        self._window_next = self.every is not None or step % self._budget.window_stride == 0
 
     def _capture(self, wall: float) -> Pending:
         """Stack this step's statistics into one tensor and start its copy to the host."""

@@ -67,26 +67,33 @@ def unit_axis(ndim: int) -> int:
     return 1 if ndim >= 4 else ndim - 1
 
 
+def unit_reduce(fn: Any, x: torch.Tensor, dims: tuple[int, ...]) -> torch.Tensor:
+    """fn (torch.amax, amin or sum) over `dims`; for convolutions the contiguous H·W first (faster)."""
+    if x.ndim >= 4 and dims == (0, *range(2, x.ndim)):
+        return fn(fn(x, dim=tuple(range(2, x.ndim))), dim=0)
+    return fn(x, dim=dims)
+
+
 def peak_derivative(kind: str, module: nn.Module, a: torch.Tensor,
                     dims: tuple[int, ...]) -> torch.Tensor:
     """(width,) per-unit peak |f'| over the batch (or a stand-in that is 0 exactly when dead)."""
     a = a.detach()
     if kind == "relu":
-        return torch.amax(a, dim=dims).clamp_(min=0)
+        return unit_reduce(torch.amax, a, dims).clamp_(min=0)
     if kind == "hardswish":
-        return torch.amax(a.abs(), dim=dims)
+        return unit_reduce(torch.amax, a.abs(), dims)
     if kind == "hardtanh":
         lo, hi = float(module.min_val), float(module.max_val)
-        return torch.amax(torch.minimum(a - lo, hi - a), dim=dims).clamp_(min=0)
+        return unit_reduce(torch.amax, torch.minimum(a - lo, hi - a), dims).clamp_(min=0)
     if kind == "tanh":
-        return (1.0 - torch.amin(a * a, dim=dims)).clamp_(min=0)
+        return (1.0 - unit_reduce(torch.amin, a * a, dims)).clamp_(min=0)
     if kind == "sigmoid":
-        return torch.amax(a * (1.0 - a), dim=dims).clamp_(min=0)
+        return unit_reduce(torch.amax, a * (1.0 - a), dims).clamp_(min=0)
     if kind == "softplus":
         beta = float(module.beta)  # f' = 1 - exp(-beta·a), increasing in a
-        return (-torch.expm1(-beta * torch.amax(a, dim=dims))).clamp_(min=0)
+        return (-torch.expm1(-beta * unit_reduce(torch.amax, a, dims))).clamp_(min=0)
     if kind in ("elu", "selu"):
-        top = torch.amax(a, dim=dims)  # f' increases with a below 0 and is constant above
+        top = unit_reduce(torch.amax, a, dims)  # f' increases with a below 0 and is constant above
         if kind == "elu":
             alpha = float(module.alpha)
             return torch.where(top > 0, 1.0, top + alpha).clamp_(min=0)

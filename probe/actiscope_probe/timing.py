@@ -30,35 +30,40 @@ class Budget:
         self.fraction = fraction
         self.train: float | None = None     # seconds per step without the probe
         self.recorded: float | None = None  # probe seconds on a recorded step
-        self.base: float | None = None      # probe seconds on a step that is not recorded
-        self.stride = 1
+        self.base: float | None = None      # probe seconds on a plain step that updates the window
+        self.stride = 1         # record every `stride` steps
+        self.window_stride = 1  # update the dead-since-window masks every `window_stride` steps
         self._seen = 0
 
-    def observe(self, wall: float, cost: float, recorded: bool) -> None:
-        """Fold in one step's wall time and probe cost, then update the stride."""
+    def observe(self, wall: float, cost: float, recorded: bool, window: bool = True) -> None:
+        """Fold in one step's wall time and probe cost, then update both strides."""
         self._seen += 1
         if self._seen == 1:
             return  # the first step also pays for building the run folder and the model warm-up
         self.train = _ema(self.train, max(wall - cost, 1e-9))
         if recorded:
             self.recorded = _ema(self.recorded, cost)
-        else:
+        elif window:
             self.base = _ema(self.base, cost)
         if self.recorded is None:
             return
         # until a plain step was seen, assume it costs a fifth of a recorded one (window masks)
         base = self.base if self.base is not None else 0.2 * self.recorded
-        room = self.fraction * self.train - base
+        # the window masks may take half the budget; sparser updates if they need more
+        half = 0.5 * self.fraction * self.train
+        self.window_stride = max(1, min(MAX_STRIDE, math.ceil(base / half)))
+        room = self.fraction * self.train - base / self.window_stride
         extra = max(self.recorded - base, 0.0)
         self.stride = MAX_STRIDE if room <= 0 else max(1, min(MAX_STRIDE, math.ceil(extra / room)))
 
     @property
     def overhead(self) -> float | None:
-        """The expected probe overhead at the current stride (fraction of training time)."""
+        """The expected probe overhead at the current strides (fraction of training time)."""
         if self.train is None or self.recorded is None:
             return None
         base = self.base or 0.0
-        return (base + (self.recorded - base) / self.stride) / self.train
+        plain = base / self.window_stride
+        return (plain + (self.recorded - plain) / self.stride) / self.train
 
 
 def _ema(old: float | None, new: float) -> float:

@@ -1,0 +1,139 @@
+"""Overhead of actiscope_probe on CPU: three models, with and without the probe, in one run.
+
+For each model, three copies with the same weights train in interleaved blocks of steps: without
+the probe, with the probe at its defaults (adaptive sampling), and with every statistic on every
+step (every=1, per-unit data every step). Printed: median over the rounds of the time ratio to the
+plain copy (goal: <= 1.03 by default, <= 1.15 all-every-step). Run: python bench/bench_probe.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import actiscope_probe  # noqa: E402
+
+
+class Block(nn.Module):
+    """A ResNet basic block: conv-bn-relu-conv-bn plus the shortcut, then relu."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels),
+            nn.ReLU(inplace=True), nn.Conv2d(channels, channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(channels))
+        self.act = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.body(x) + x)
+
+
+def mlp() -> tuple[nn.Module, callable]:
+    """10 hidden layers of 256 ReLU units, batch 256."""
+    layers: list[nn.Module] = [nn.Linear(64, 256), nn.ReLU()]
+    for _ in range(9):
+        layers += [nn.Linear(256, 256), nn.ReLU()]
+    model = nn.Sequential(*layers, nn.Linear(256, 10))
+    return model, lambda: (torch.randn(256, 64), torch.randint(0, 10, (256,)))
+
+
+def cnn() -> tuple[nn.Module, callable]:
+    """A small ResNet-style CNN on 32x32 inputs, batch 64."""
+    model = nn.Sequential(nn.Conv2d(3, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
+                          Block(32), nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
+                          Block(64), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+    return model, lambda: (torch.randn(64, 3, 32, 32), torch.randint(0, 10, (64,)))
+
+
+class Encoder(nn.Module):
+    """A 4-layer transformer encoder, d = 256, sequence 128, mean-pooled classifier."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(256, 4, 1024, dropout=0.0, activation=nn.GELU(),
+                                           batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 4, enable_nested_tensor=False)
+        self.head = nn.Linear(256, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(x).mean(1))
+
+
+def transformer() -> tuple[nn.Module, callable]:
+    """The encoder on batches of 4 sequences of 128 tokens."""
+    return Encoder(), lambda: (torch.randn(4, 128, 256), torch.randint(0, 10, (4,)))
+
+
+def run_steps(model: nn.Module, opt: torch.optim.Optimizer, batches: list, n: int) -> float:
+    """Seconds for n training steps."""
+    start = time.perf_counter()
+    for i in range(n):
+        x, y = batches[i % len(batches)]
+        loss = nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return time.perf_counter() - start
+
+
+def bench(name: str, build: callable, rounds: int, block: int, folder: Path) -> dict[str, float]:
+    """Median ratio (probe / plain) over interleaved rounds for the default and all-on probes."""
+    torch.manual_seed(0)
+    base, sample = build()
+    batches = [sample() for _ in range(4)]
+    copies = {k: copy.deepcopy(base) for k in ("plain", "default", "all")}
+    opts = {k: torch.optim.SGD(m.parameters(), lr=1e-3, momentum=0.9) for k, m in copies.items()}
+    probes = {
+        "default": actiscope_probe.attach(copies["default"], opts["default"],
+                                          run=folder / f"{name}-default.actirun"),
+        "all": actiscope_probe.attach(copies["all"], opts["all"], every=1, units_every=1,
+                                      run=folder / f"{name}-all.actirun"),
+    }
+    for key in copies:  # warm-up: the probe's first 20 recorded steps and its stride estimate
+        run_steps(copies[key], opts[key], batches, 25)
+    ratios: dict[str, list[float]] = {"default": [], "all": []}
+    for _ in range(rounds):
+        plain = run_steps(copies["plain"], opts["plain"], batches, block)
+        for key in ratios:
+            ratios[key].append(run_steps(copies[key], opts[key], batches, block) / plain)
+    result = {k: statistics.median(v) for k, v in ratios.items()}
+    result["stride"] = probes["default"].stride
+    result["step_ms"] = plain / block * 1e3
+    for probe in probes.values():
+        probe.close()
+    return result
+
+
+def main() -> None:
+    """Print the overhead table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    plan = [("mlp 10x256 b256", mlp, 40), ("cnn resnet 32x32 b64", cnn, 10),
+            ("transformer 4x256 s128", transformer, 4)]
+    rounds = 2 if args.quick else args.rounds
+    print(f"torch {torch.__version__}, 1 thread, {rounds} interleaved rounds per model")
+    print(f"{'model':<24} {'plain ms/step':>13} {'default':>9} {'stride':>7} {'all-every-step':>15}")
+    with tempfile.TemporaryDirectory() as folder:
+        for name, build, block in plan:
+            block = max(2, block // 4) if args.quick else block
+            r = bench(name.split()[0], build, rounds, block, Path(folder))
+            print(f"{name:<24} {r['step_ms']:>13.1f} {r['default']:>9.3f} {r['stride']:>7} "
+                  f"{r['all']:>15.3f}", flush=True)
+    print("goal: default <= 1.03, all-every-step <= 1.15 (ratios to the same model without probe)")
+
+
+if __name__ == "__main__":
+    main()
