@@ -43,7 +43,7 @@ _STATE_COPIES = {"sgd": 0, "momentum": 1, "adam": 2}
 _WORKSPACE_COPIES = 5
 # mse on class labels regresses the one-hot targets; cross_entropy on a binary set uses 2 logits.
 # Settings added after schema 1 was fixed: a session written before them loads with the default.
-ADDED_FIELDS: frozenset[str] = frozenset({"bias_std"})
+ADDED_FIELDS: frozenset[str] = frozenset({"bias_std", "normalization"})
 _COMPATIBLE_LOSSES = {"binary": ("bce", "cross_entropy", "mse"),
                       "multiclass": ("cross_entropy", "mse"), "regression": ("mse",)}
 
@@ -62,6 +62,7 @@ class ExperimentConfig:
     bias_init: float = 0.0
     bias_std: float = 0.0
     residual: bool = False
+    normalization: str = "none"
     dataset: str = "spirals"
     noise: float = 0.1
     n_samples: int = 1000

@@ -29,6 +29,7 @@ from core.datasets import (
 from core.initializers import INITIALIZERS
 from core.losses import LOSSES
 from core.network_buffers import DTYPES
+from core.normalization import NORMALIZATIONS
 from core.optimizers import OPTIMIZERS
 
 MAX_DEPTH = 200
@@ -104,6 +105,11 @@ def _specs() -> dict[str, FieldSpec]:
         FieldSpec("residual", "bool", False, "Residual connections", "Adds skip connections "
                   "h + f(Wh + b) between consecutive hidden layers of equal width; where widths "
                   "differ the layer stays plain (no-op)."),
+        FieldSpec("normalization", "choice", "none", "Normalization", "Normalizes every hidden "
+                  "layer's pre-activation before its activation: z = Wh + b, then γ·norm(z) + β "
+                  "(γ, β learned), then f. batchnorm: per unit over the batch while training, "
+                  "running averages for test accuracy and the boundary; layernorm: over the units "
+                  "of each sample; none: plain layers.", choices=NORMALIZATIONS),
         FieldSpec("dataset", "choice", "spirals", "Dataset", "Toy problem to learn, or 'csv' "
                   "for your own file (set the CSV path).", choices=tuple(available_datasets())),
         FieldSpec("noise", "float", 0.1, "Noise", "Std of Gaussian jitter added to the points "

@@ -2,14 +2,15 @@
 
 Weight layer i maps a_i (n, sizes[i]) to z_{i+1} = a_i @ W_i + b_i; hidden layers apply
 a_{i+1} = act(z_{i+1}) (plus a_i with residual connections where widths match); the output layer
-is linear (logits). Backward results match torch.autograd (mean-reduced losses).
+is linear (logits). Backward results match torch.autograd (mean-reduced losses). With
+normalization, z is normalized before the activation (core/network_normalized.py).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,13 +21,16 @@ from core.network_buffers import (
     ForwardBuffers,
     Workspace,
     activate_into,
+    column_statistics,
     has_inplace_kernel,
     packed_parameters,
     peak_abs_derivative,
     relu_rows,
     repair_overflowed_statistics,
     safe_norm,
+    split_views,
 )
+from core.network_normalized import NormalizedLayers
 from core.network_settings import build_activations, check_network_arguments
 
 # Rows per chunk for forward-only passes over big sets, to bound memory.
@@ -50,12 +54,14 @@ class BackwardResult:
     dead_mask: list[np.ndarray]  # per hidden layer bool (width,): f'(z) == 0 on every sample
     saturated_mask: list[np.ndarray]  # per hidden layer bool (width,): |f'| < thr, not dead
     max_abs_derivative: np.ndarray  # (sum of hidden widths,) max over the batch of |f'(z)|
-    grad_norms: np.ndarray  # (n_weight_layers,) ‖dW_i‖_F
-    bias_grad_norm: float  # ‖(db_0, ..., db_L-1)‖ (finite iff every bias gradient is)
+    grad_norms: np.ndarray  # (n_weight_layers,) ‖dW_i‖_F (weights only, never γ/β)
+    bias_grad_norm: float  # ‖(db_0, ..., db_L-1, dγ, dβ)‖: every non-weight gradient
     # Norms and unit means never overflow on their own: each is non-finite only if the gradient
     # it summarises holds inf/nan (or, for a norm, exceeds the float64 range).
-    grad_flat: np.ndarray  # dW then db in one flat array (same layout as packed_parameters)
+    grad_flat: np.ndarray  # dW, db (then dγ, dβ) in one flat array, as packed_parameters
     statistics_finite: bool = True  # every norm above and every unit_grad entry is finite
+    dgamma: list[np.ndarray] = field(default_factory=list)  # per hidden layer (width,) or []
+    dbeta: list[np.ndarray] = field(default_factory=list)  # per hidden layer (width,) or []
 
 
 def dead_and_saturated(peaks: np.ndarray, threshold: float = 0.01,
@@ -89,10 +95,16 @@ class Network:
         bias_init: float = 0.0,
         bias_std: float = 0.0,
         residual: bool = False,
+        normalization: str = "none",
         dtype: str = "float64",
         rng: np.random.Generator | None = None,
     ) -> None:
-        """Build and initialise; weights[i] (sizes[i], sizes[i+1]), biases[i] (sizes[i+1],)."""
+        """Build and initialise; weights[i] (sizes[i], sizes[i+1]), biases[i] (sizes[i+1],).
+
+        normalization "batchnorm" | "layernorm" normalizes every hidden layer's z before its
+        activation (core/normalization.py): gammas[l], betas[l] (width,) are learned, and
+        BatchNorm's running_mean/running_var serve the forward-only passes (eval mode).
+        """
         self.sizes = [int(s) for s in sizes]
         if len(self.sizes) < 2 or any(s < 1 for s in self.sizes):
             raise NetworkError(
@@ -104,7 +116,7 @@ class Network:
                                   {} if activation_params is None else activation_params,
                                   init=init, loss=loss, seed=seed, init_std=init_std,
                                   bias_init=bias_init, bias_std=bias_std, residual=residual,
-                                  dtype=dtype)
+                                  normalization=normalization, dtype=dtype)
         self.dtype = np.dtype(dtype)
         self.loss = check_loss(loss)
         self.init = check_initializer(init)
@@ -122,12 +134,21 @@ class Network:
                           bias_std=bias_std)
             self.weights.append(w)
             self.biases.append(b)
-        # Parameters live in one flat buffer so an optimizer can update them all in one pass.
-        self._flat, weights, biases = packed_parameters(self.sizes, self.dtype)
+        # Parameters live in one flat buffer so an optimizer can update them all in one pass;
+        # normalization's γ and β follow the biases there.
+        self.normalization = normalization
+        self._extra = 0 if normalization == "none" else 2 * sum(self.sizes[1:-1])
+        self._flat, weights, biases = packed_parameters(self.sizes, self.dtype, self._extra)
         for view, value in zip(weights + biases, self.weights + self.biases, strict=True):
             view[...] = value
         self.weights, self.biases = weights, biases
-        self._packed = (list(weights), list(biases))
+        self._norm = None if normalization == "none" else NormalizedLayers(
+            normalization, self.sizes[1:-1], self._flat[len(self._flat) - self._extra:])
+        norm = self._norm
+        # Per hidden layer (width,), edited in place; [] when not normalized (running_*: or LN).
+        self.gammas, self.betas, self.running_mean, self.running_var = ([], [], [], []) \
+            if norm is None else (norm.gammas, norm.betas, norm.running_mean, norm.running_var)
+        self._packed = (list(weights), list(biases) + self.gammas + self.betas)
         self._workspace: Workspace | None = None
         self._forward_cache: ForwardBuffers | None = None
 
@@ -135,11 +156,13 @@ class Network:
         """All weights then all biases as one flat array whose views are `weights`/`biases`.
 
         None once a caller has replaced an array in `weights` or `biases` (in-place edits keep
-        the packing), so the flat array never goes stale.
+        the packing), so the flat array never goes stale. With normalization, all γ then all
+        β follow the biases.
         """
-        packed_w, packed_b = self._packed
-        if len(self.weights) == len(packed_w) and len(self.biases) == len(packed_b) and all(
-            a is b for a, b in zip(self.weights + self.biases, packed_w + packed_b, strict=True)
+        packed_w, packed_rest = self._packed
+        rest = self.biases + self.gammas + self.betas
+        if len(self.weights) == len(packed_w) and len(rest) == len(packed_rest) and all(
+            a is b for a, b in zip(self.weights + rest, packed_w + packed_rest, strict=True)
         ):
             return self._flat
         return None
@@ -158,6 +181,8 @@ class Network:
         With `peaks`, folds max |f'(z)| into them instead (written directly when `first`, the
         first chunk) and stops after the last hidden layer: the logits are not needed then.
         """
+        if self._norm is not None:  # eval mode: BatchNorm uses its running statistics
+            return self._norm.forward_rows(self, a, bufs, peaks, first)
         k = len(a)
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             width = w.shape[1]
@@ -283,19 +308,30 @@ class Network:
             max_abs_derivative=flat, grad_norms=grad_norms, bias_grad_norm=bias_norm,
             statistics_finite=finite,
             grad_flat=ws.grad_flat,
+            **self._norm_gradients(ws),
         )
+
+    def _norm_gradients(self, ws: Workspace) -> dict[str, list[np.ndarray]]:
+        """dgamma/dbeta views of ws.grad_flat's tail (empty without normalization)."""
+        if self._norm is None:
+            return {}
+        hidden = self.sizes[1:-1]
+        views = split_views(ws.grad_flat[len(ws.grad_flat) - self._extra:], hidden + hidden)
+        return {"dgamma": views[:self.n_hidden], "dbeta": views[self.n_hidden:]}
 
     def _buffers(self, n: int, reuse: bool) -> Workspace:
         """The cached workspace for batch size n (made on first use), or a fresh one."""
         ws = self._workspace
         if not reuse or ws is None or ws.n != n:
-            ws = Workspace(self.sizes, n, self.dtype, self.skip)
+            ws = Workspace(self.sizes, n, self.dtype, self.skip, self._extra)
             if reuse:
                 self._workspace = ws
         return ws
 
     def _pass(self, X: np.ndarray, y: np.ndarray, ws: Workspace, stats: bool) -> float:
         """Forward and backward through the buffers of `ws`; returns the loss."""
+        if self._norm is not None:  # a separate path: the plain one below keeps its speed
+            return self._norm.train_pass(self, X, y, ws, stats)
         weights, biases, n_layers = self.weights, self.biases, self.n_weight_layers
         acts: list[np.ndarray] = [X]
         dfs: list[np.ndarray] = [X]  # dfs[i] is f'(z_i) for hidden layer i (index 0 unused)
@@ -333,29 +369,6 @@ class Network:
         for grad_z, db in zip(ws.grad_z_runs, ws.db_runs, strict=True):
             np.matmul(ws.ones, grad_z, out=db)
         if stats:
-            self._column_statistics(ws)
+            column_statistics(ws, self.sizes, self.activations)
             np.sqrt(ws.signal_norms, out=ws.signal_norms)
         return loss
-
-    def _column_statistics(self, ws: Workspace) -> None:
-        """Mean |dL/dunit| per unit and ReLU peaks, one batched call per run of equal widths.
-
-        Overwrites the hidden dL/dz buffers with their absolute values (nothing reads them later).
-        """
-        ones, last = ws.ones, self.n_weight_layers
-        np.dot(ones, np.abs(ws.grad_a[0], out=ws.scratch[self.sizes[0]]), out=ws.unit_grad[0])
-        np.dot(ones, np.abs(ws.grad_z[last], out=ws.scratch[self.sizes[-1]]),
-               out=ws.unit_grad[last])
-        for grad_z, unit in zip(ws.grad_z_runs, ws.unit_grad_runs, strict=True):
-            np.matmul(ones, np.abs(grad_z, out=grad_z), out=unit)
-        ws.unit_grad_flat *= 1.0 / len(ones)
-        relu = [act.name == "relu" for act in self.activations]
-        for (first, count, _, _), d, peak in zip(ws.runs, ws.d_runs, ws.max_abs_df_runs,
-                                                 strict=True):
-            # f' is 0 or 1: a column sum by BLAS is much faster than a max-reduction over rows.
-            if all(relu[first:first + count]):
-                np.minimum(np.matmul(ones, d, out=peak), 1, out=peak)
-                continue
-            for k in range(count):
-                if relu[first + k]:
-                    np.minimum(np.dot(ones, d[k], out=peak[k]), 1, out=peak[k])

@@ -111,23 +111,31 @@ def relu_rows(z: np.ndarray, bufs: ForwardBuffers, h: np.ndarray, peaks: np.ndar
     return h
 
 
-def packed_parameters(sizes: list[int], dtype: np.dtype
+def packed_parameters(sizes: list[int], dtype: np.dtype, extra: int = 0
                       ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
-    """One flat buffer and its views: every weight matrix, then every bias vector."""
+    """One flat buffer and its views: every weight matrix, then every bias vector.
+
+    `extra` more entries follow the biases (normalization's γ and β; the caller splits them).
+    """
     shapes = [(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
     n_weights = sum(a * b for a, b in shapes)
-    flat = np.empty(n_weights + sum(sizes[1:]), dtype)
+    flat = np.empty(n_weights + sum(sizes[1:]) + extra, dtype)
     ends = np.cumsum([a * b for a, b in shapes]).tolist()
     weights = [flat[end - a * b:end].reshape(a, b)
                for (a, b), end in zip(shapes, ends, strict=True)]
-    return flat, weights, split_views(flat[n_weights:], sizes[1:])
+    return flat, weights, split_views(flat[n_weights:n_weights + sum(sizes[1:])], sizes[1:])
 
 
 class Workspace:
     """Every array one forward + backward pass over `n` rows needs, allocated once."""
 
-    def __init__(self, sizes: list[int], n: int, dtype: np.dtype, skip: list[bool]) -> None:
-        """Allocate for layer sizes `sizes`, batch size n; skip[i]: weight layer i is residual."""
+    def __init__(self, sizes: list[int], n: int, dtype: np.dtype, skip: list[bool],
+                 extra: int = 0) -> None:
+        """Allocate for layer sizes `sizes`, batch size n; skip[i]: weight layer i is residual.
+
+        extra: gradient entries after the biases in grad_flat (normalization's dγ and dβ);
+        db_flat covers them too, so bias_grad_norm and its finiteness check include them.
+        """
         n_layers = len(sizes) - 1
         hidden = sizes[1:-1]
         self.n = n
@@ -148,7 +156,7 @@ class Workspace:
                          for i in range(n_layers)]
         self.scratch = {w: np.empty((n, w), dtype) for w in set(sizes)}
         self.mask = {w: np.empty((n, w), bool) for w in set(hidden)}
-        self.grad_flat, self.dW, self.db = packed_parameters(sizes, dtype)
+        self.grad_flat, self.dW, self.db = packed_parameters(sizes, dtype, extra)
         self.db_flat = self.grad_flat[sum(w.size for w in self.dW):]
         self.grad_sq = np.empty(n_layers)
         self.signal_norms = np.empty(n_layers)
@@ -171,6 +179,29 @@ class Workspace:
                                for _, c, w, start in self.runs]
         self.max_abs_df_runs = [rows(self.max_abs_df_flat, start, c, w)
                                 for _, c, w, start in self.runs]
+
+
+def column_statistics(ws: Workspace, sizes: list[int], activations: list[Activation]) -> None:
+    """Mean |dL/dunit| per unit and ReLU peaks, one batched call per run of equal widths.
+
+    Overwrites the hidden dL/dz buffers with their absolute values (nothing reads them later).
+    """
+    ones, last = ws.ones, len(sizes) - 1
+    np.dot(ones, np.abs(ws.grad_a[0], out=ws.scratch[sizes[0]]), out=ws.unit_grad[0])
+    np.dot(ones, np.abs(ws.grad_z[last], out=ws.scratch[sizes[-1]]), out=ws.unit_grad[last])
+    for grad_z, unit in zip(ws.grad_z_runs, ws.unit_grad_runs, strict=True):
+        np.matmul(ones, np.abs(grad_z, out=grad_z), out=unit)
+    ws.unit_grad_flat *= 1.0 / len(ones)
+    relu = [act.name == "relu" for act in activations]
+    for (first, count, _, _), d, peak in zip(ws.runs, ws.d_runs, ws.max_abs_df_runs,
+                                             strict=True):
+        # f' is 0 or 1: a column sum by BLAS is much faster than a max-reduction over rows.
+        if all(relu[first:first + count]):
+            np.minimum(np.matmul(ones, d, out=peak), 1, out=peak)
+            continue
+        for k in range(count):
+            if relu[first + k]:
+                np.minimum(np.dot(ones, d[k], out=peak[k]), 1, out=peak[k])
 
 
 class ForwardBuffers:

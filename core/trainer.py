@@ -103,7 +103,7 @@ class Trainer:
         self.network = Network(
             sizes, cfg.activation, cfg.init, loss, activation_params=dict(cfg.activation_params),
             init_std=cfg.init_std, bias_init=cfg.bias_init, bias_std=cfg.bias_std,
-            residual=cfg.residual, dtype=cfg.dtype,
+            residual=cfg.residual, normalization=cfg.normalization, dtype=cfg.dtype,
             rng=np.random.default_rng(self._init_seq),
         )
         net = self.network
@@ -199,7 +199,11 @@ class Trainer:
         return float(np.count_nonzero(predicted == labels)) / len(labels)
 
     def _refresh_dataset_stats(self) -> None:
-        """Dead and saturated units on the training set and test accuracy, as of this step."""
+        """Dead and saturated units on the training set and test accuracy, as of this step.
+
+        Both are forward-only passes, so a BatchNorm network uses its running statistics here
+        (eval mode), as the decision boundary does.
+        """
         net = self.network
         if net.n_hidden:
             threshold = self.config.saturation_threshold
@@ -243,8 +247,10 @@ class Trainer:
                                                         self._weight_sizes, grad_norms,
                                                         weight_norms)
             else:
-                update_norms = self.optimizer.step(net.weights, net.biases, result.dW, result.db,
-                                                   grad_norms, weight_norms)
+                # γ and β (when normalized) are updated like biases: no L2, not in the norms
+                update_norms = self.optimizer.step(
+                    net.weights, net.biases + net.gammas + net.betas, result.dW,
+                    result.db + result.dgamma + result.dbeta, grad_norms, weight_norms)
             if self.optimizer.applied:  # False: the update overflowed and was not applied
                 np.divide(update_norms, weight_norms, out=update_ratio, where=weight_norms > 0)
             else:
