@@ -158,6 +158,8 @@ class Probe:
                     return
             else:
                 site.pending += 1
+                if self._after_step or site.index == 0:
+                    self._begin_forward()  # also when the root's forward is not called (Lightning)
             self.forwards += 1
             start = time.perf_counter()
             out = output[0] if isinstance(output, tuple | list) else output
@@ -214,6 +216,10 @@ class Probe:
     def _root_pre_hook(self, module: nn.Module, inputs: Any) -> None:
         if self._stopped or not torch.is_grad_enabled() or in_backward():
             return
+        self._begin_forward()
+
+    def _begin_forward(self) -> None:
+        """A training forward starts: close the last record and look for an AMP-skipped step."""
         if self._after_step:
             self._after_step = False
             self._flush_open()
