@@ -32,6 +32,9 @@ _DEEP_SIGMOID = dict(dataset="spirals", n_samples=600, batch_size=64, depth=10, 
                      activation="sigmoid", init="xavier_normal", optimizer="sgd", lr=0.5, seed=0)
 _DEEP_RELU = dict(dataset="moons", n_samples=600, batch_size=64, depth=30, width=32,
                   activation="relu", optimizer="sgd", lr=0.02, seed=0)
+_LAYERNORM_RESIDUAL = dict(dataset="spirals", n_samples=600, batch_size=64, depth=30, width=32,
+                           activation="relu", init="he_normal", optimizer="sgd", lr=0.05,
+                           residual=True, normalization="layernorm", seed=0)
 
 
 def _presets() -> list[Preset]:
@@ -102,6 +105,28 @@ def _presets() -> list[Preset]:
                "orders of magnitude of the last one's instead of six, and the net starts to "
                "fit the spirals. The initial loss is higher because the sums grow with depth.",
                ExperimentConfig(**_DEEP_SIGMOID, residual=True), 200),
+        Preset("batchnorm-rescues-sigmoid", "BatchNorm rescues the deep sigmoid net",
+               "The sigmoid-vanishing net with batch normalization before every sigmoid: each "
+               "unit's pre-activation is standardised over the batch, then scaled and shifted by "
+               "a learned γ and β. The sigmoid then works near its steepest point instead of "
+               "drifting into its flat tails, and the standardisation divides out the small "
+               "scale of the layer below, so the error signal no longer shrinks layer by layer. "
+               "The first layer's gradient norm starts within an order of magnitude of the last "
+               "layer's instead of six below it, and the net fits the spirals. Test "
+               "accuracy and the boundary use the running averages of the batch statistics, "
+               "as PyTorch's eval mode does.",
+               ExperimentConfig(**_DEEP_SIGMOID, normalization="batchnorm"), 200),
+        Preset("layernorm-residual", "LayerNorm beside residual connections",
+               "Thirty residual ReLU layers with He initialisation, each normalized over its "
+               "units (LayerNorm) before the ReLU. Without the normalization every layer adds "
+               "a branch as large as the stream it reads, so the stream's variance doubles per "
+               "layer: after thirty layers the logits are around 2^15 times too large, the "
+               "first loss is in the millions and SGD diverges (set normalization to none to "
+               "see it). LayerNorm gives every branch input unit scale whatever the stream's "
+               "size, so each layer adds a bounded amount and the stream grows only steadily; "
+               "the first loss is in the tens, the first and last layers' gradients stay within "
+               "two orders of magnitude of each other and the net fits the spirals.",
+               ExperimentConfig(**_LAYERNORM_RESIDUAL), 300),
     ]
 
 
