@@ -123,6 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        if "PySide6.QtWidgets" in sys.modules:
+            # Widgets left alive would die in Python's own teardown, after the QApplication:
+            # a segfault at exit. Qt deletes them here instead.
+            from gui.ownership import release_qt
+            release_qt()
 
 
 if __name__ == "__main__":

@@ -163,7 +163,10 @@ def test_heatmap_and_update_ratio_export_what_they_draw(qtbot):
     trainer = make_trainer(steps=8)
     heatmap = make_view(qtbot, GradHeatmapView, trainer)
     _, columns = heatmap.export_targets()[0].csv()
-    np.testing.assert_array_equal(columns[:, 1:], heatmap.image.image)
+    low, high = heatmap._levels
+    scaled = np.clip((columns[:, 1:] - low) / (high - low), 0, 1)      # the CSV, coloured
+    lut = theme.colormap(theme.GRAD_COLORMAP).getLookupTable(nPts=256, alpha=True)
+    np.testing.assert_array_equal(lut[(scaled * 255).astype(int)], heatmap.image.image)
     np.testing.assert_allclose(columns[:, 1:], np.log10(trainer.history.series("grad_norms")))
     ratio = make_view(qtbot, UpdateRatioView, trainer)
     np.testing.assert_array_equal(ratio.curve.yData, trainer.last.update_ratio)
@@ -321,3 +324,43 @@ def test_live_text_shows_first_text_holds_later_ones_until_flushed(qtbot):
     theme.set_text(label, "no step yet")
     flush_live_text(label)
     assert label.text == "no step yet"
+
+
+def test_heatmap_gives_exact_zero_gradients_their_own_colour(qtbot):
+    trainer = make_trainer(steps=3)
+    trainer.network.biases[1][:] = -1e3      # hidden layer 2 dead: weight layers 1-3 get 0
+    trainer.run(4)
+    view = make_view(qtbot, GradHeatmapView, trainer)
+    view.refresh_now(trainer)
+    steps, norms = trainer.history.steps(), trainer.history.series("grad_norms")
+    zero = norms == 0
+    assert zero[-4:, :3].all() and not zero[-4:, 3:].any()
+    rgba = view.image.image                          # (steps, layers, 4), as drawn
+    is_zero_colour = (rgba == np.array(theme.ZERO_COLOR.getRgb(), np.uint8)).all(axis=-1)
+    np.testing.assert_array_equal(is_zero_colour, zero[-len(rgba):])
+    lut = theme.colormap(theme.GRAD_COLORMAP).getLookupTable(nPts=256, alpha=True)
+    assert not (lut == np.array(theme.ZERO_COLOR.getRgb(), np.uint8)).all(axis=1).any()
+    assert "0: no gradient" in view.note.text and "exactly 0" in view.note.text
+    assert len(steps) == len(rgba)
+
+
+def test_gradient_flow_draws_exact_zeros_on_their_own_band(qtbot):
+    trainer = make_trainer(steps=3)
+    trainer.network.biases[1][:] = -1e3      # weight layers 1-3 get exactly 0
+    trainer.step()
+    view = make_view(qtbot, GradFlowView, trainer)
+    view.refresh_now(trainer)
+    grads = trainer.last.grad_norms
+    zero_layers = np.flatnonzero(grads == 0) + 1.0
+    np.testing.assert_array_equal(zero_layers, [1, 2, 3])
+    assert not np.isin(view.current.xData, zero_layers).any()   # not on the log axis
+    marks = view.zeros.markers[0]
+    np.testing.assert_array_equal(marks.xData, zero_layers)
+    axis = view.plot.getAxis("left")
+    assert axis.zero_at is not None and view.zeros.band.isVisible()
+    np.testing.assert_allclose(np.log10(marks.yData), axis.zero_at)   # drawn at the band
+    strings = axis.logTickStrings([axis.zero_at, axis.zero_at + 2], 1.0, 1.0)
+    assert strings[0] == "0" and strings[1] != "0"
+    headers, columns = view.export_targets()[0].csv()
+    np.testing.assert_array_equal(columns[:3, 1], 0.0)
+    assert (columns[3:, 1] > 0).all()

@@ -55,8 +55,7 @@ class DeathView(QWidget):
         self.lines_plot.disableAutoRange()   # sticky ranges: refitting every frame costs ms
         self._step_range = StickyRange(pad_low=0.0, pad_high=0.15, min_pad=10.0)
         self._top_range = StickyRange(pad_low=0.0, pad_high=0.25, min_pad=1.0)
-        self.legend = theme.add_legend(self.lines_plot)
-        self.legend.setColumnCount(2)
+        self.legend = theme.add_legend(self.graphics, row=3, col=0, columns=6)
         self.grid = DeadGridPlot(theme.add_plot(
             self.graphics, DeadGridPlot.title, "unit index", "hidden layer", row=2, col=1))
         self.graphics.ci.layout.setColumnStretchFactor(0, 3)
@@ -66,8 +65,10 @@ class DeathView(QWidget):
         layout.setSpacing(0)
         layout.addWidget(theme.control_bar(self.batch_definition, self.show_saturation))
         layout.addWidget(self.graphics)
-        self.setToolTip("Dead unit: its activation derivative f′ is 0 for every sample of the set "
-                        "considered, so it passes no gradient and never recovers by itself.")
+        self.setToolTip("Dead unit: its activation derivative f′ is 0 for every sample of the "
+                        "set considered, so it passes no gradient back and its own weights get "
+                        "none from that set; it revives only if earlier layers change what it "
+                        "receives.")
         self.batch_definition.toggled.connect(self._on_option_changed)
         self.show_saturation.toggled.connect(self._on_option_changed)
         self._layers = np.zeros(0, np.int64)
@@ -92,7 +93,9 @@ class DeathView(QWidget):
         for k, (layer, color) in enumerate(zip(self._layers, colors, strict=True)):
             labelled = k % label_every == 0 or k == len(self._layers) - 1
             name = f"h{layer + 1}" if labelled else None
-            self._dead_curves.append(self.lines_plot.plot(pen=theme.pen(color, 1.8), name=name))
+            self._dead_curves.append(self.lines_plot.plot(pen=theme.pen(color, 1.8)))
+            if name is not None:
+                self.legend.addItem(self._dead_curves[-1], name)
             self._saturation_curves.append(self.lines_plot.plot(pen=theme.pen(color, 1.2,
                                                                               dashed=True)))
         names = {a.name for a in trainer.network.activations}

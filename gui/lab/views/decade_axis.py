@@ -23,8 +23,28 @@ def decade_label(exponent: int) -> str:
 class DecadeAxis(OpaqueGridAxis):
     """AxisItem whose log mode puts labelled ticks on whole decades and unlabelled minors."""
 
+    zero_at: float | None = None     # log10 position of a "0" band (gui.lab.views.zero_band)
+
+    def set_zero_at(self, value: float | None) -> None:
+        """Label the position `value` (log10 units) "0" and drop decade labels next to it."""
+        if value != self.zero_at:
+            self.zero_at = value
+            self.picture = None
+            self.update()
+
     def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802  (pyqtgraph override)
-        """Decade ticks (every k-th decade on long ranges) plus unlabelled 2…9 minors."""
+        """Decade ticks (every k-th decade on long ranges) plus unlabelled 2…9 minors; the "0"
+        band's position as a major tick when there is one."""
+        ticks = self._decade_ticks(minVal, maxVal, stdTicks)
+        if self.zero_at is None or not minVal <= self.zero_at <= maxVal:
+            return ticks
+        near = 0.75   # decades: a label this close to "0" would collide with it
+        ticks = [(spacing, [v for v in values if abs(v - self.zero_at) >= near])
+                 for spacing, values in ticks]
+        return [(ticks[0][0] if ticks else 1.0, [self.zero_at, *(ticks[0][1] if ticks else [])]),
+                *ticks[1:]]
+
+    def _decade_ticks(self, minVal, maxVal, stdTicks):  # noqa: N803  (pyqtgraph names)
         ticks = [(spacing, values) for spacing, values in stdTicks if spacing >= 1.0]
         low, high = math.ceil(minVal), math.floor(maxVal)
         if not ticks and high >= low:
@@ -37,6 +57,12 @@ class DecadeAxis(OpaqueGridAxis):
 
     def logTickStrings(self, values, scale, spacing):  # noqa: N802  (pyqtgraph override)
         """Label whole decades; minors stay blank unless the range holds no decade at all."""
+        if self.zero_at is not None and any(abs(v - self.zero_at) < 1e-9 for v in values):
+            return ["0" if abs(v - self.zero_at) < 1e-9 else label
+                    for v, label in zip(values, self._strings(values, spacing), strict=True)]
+        return self._strings(values, spacing)
+
+    def _strings(self, values, spacing):
         whole = [abs(v - round(v)) < 1e-9 for v in values]
         if spacing is None and not any(whole):
             return [f"{10.0 ** v:.1g}" for v in values]

@@ -12,6 +12,7 @@ from gui.lab.views.history_cache import shared_history
 from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
 from gui.lab.views.sticky_range import StickyRange, apply_y
+from gui.lab.views.zero_band import ZeroBand, consecutive
 
 N_TRAIL = 10
 
@@ -31,18 +32,20 @@ class GradFlowView(QWidget):
         self.plot = theme.add_plot(self.graphics, self.title,
                                    "weight layer i (1 = input side → L = output)",
                                    "norm (log scale)", row=0, col=0, log_y=True)
-        self.note = self.graphics.addLabel("", row=1, col=0, color=theme.FOREGROUND, size="8pt",
+        legend = theme.add_legend(self.graphics, row=1, col=0, columns=2)
+        self.note = self.graphics.addLabel("", row=2, col=0, color=theme.FOREGROUND, size="8pt",
                                            justify="left")
-        legend = theme.add_legend(self.plot)
         self.trail = [self.plot.plot(pen=theme.pen(theme.faded(theme.ACCENT, 20 + 12 * k), 1.0))
                       for k in range(N_TRAIL)]
         self.current = self.plot.plot(pen=theme.pen(theme.ACCENT, 2.5), symbol="o", symbolSize=7,
-                                      **theme.symbol_style(theme.ACCENT),
-                                      name="‖dW_i‖_F (this step)")
+                                      **theme.symbol_style(theme.ACCENT))
         self.signal = self.plot.plot(pen=theme.pen(theme.SECOND, 1.8, dashed=True), symbol="t",
-                                     symbolSize=7, **theme.symbol_style(theme.SECOND),
-                                     name="‖∂L/∂a_i‖_F back-propagated signal at layer i's input")
-        legend.addItem(self.trail[-1], f"‖dW_i‖_F, previous {N_TRAIL} recorded steps (fading)")
+                                     symbolSize=7, **theme.symbol_style(theme.SECOND))
+        legend.addItem(self.current, "‖dW_i‖_F (this step)")
+        legend.addItem(self.signal, "‖∂L/∂a_i‖_F signal at layer i's input")
+        legend.addItem(self.trail[-1], f"‖dW_i‖_F, previous {N_TRAIL} steps (fading)")
+        self.zeros = ZeroBand(self.plot, symbols=("x", "t"))
+        legend.addItem(self.zeros.markers[0], "0: no gradient (exactly zero)")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -51,7 +54,8 @@ class GradFlowView(QWidget):
         self.setToolTip("Frobenius norm of each weight layer's gradient (bright line, this "
                         "step) and of the gradient signal flowing into it (dashed). Falling "
                         "towards layer 1 = vanishing gradient; rising = exploding. Values that "
-                        "are exactly 0 are drawn at the bottom and counted under the plot.")
+                        "are exactly 0 (no gradient at all) are red marks on the band labelled "
+                        "0 below the data: a log axis has no place for them.")
         self.scale_recent.toggled.connect(self._on_scale_toggled)
         self._y_range = StickyRange(pad_low=0.1, pad_high=0.1, min_pad=0.15)
         self._extremes = (np.inf, -np.inf)
@@ -92,23 +96,33 @@ class GradFlowView(QWidget):
         grads = log_safe(stats.grad_norms, bounds)
         signal = log_safe(stats.signal_norms, bounds)
         trail = log_safe(earlier, bounds)
-        self.current.setData(layers, grads.values)
-        self.signal.setData(layers, signal.values)
+        for item, safe, raw in ((self.current, grads, stats.grad_norms),
+                                (self.signal, signal, stats.signal_norms)):
+            keep = raw != 0        # exact zeros go on the 0 band, not on the log axis
+            item.setData(layers[keep], safe.values[keep], connect=consecutive(layers[keep]))
+        zeros = self.zeros.show(bounds.floor, [(layers, stats.grad_norms),
+                                               (layers, stats.signal_norms)])
         offset = N_TRAIL - len(trail.values)
         for k, curve in enumerate(self.trail):
             if k >= offset:
-                curve.setData(layers, trail.values[k - offset])
+                keep = earlier[k - offset] != 0
+                curve.setData(layers[keep], trail.values[k - offset][keep],
+                              connect=consecutive(layers[keep]))
             else:
                 curve.setData([], [])
         self._step = stats.step
-        self._drawn = {"layer": layers, "grad": grads.values, "signal": signal.values,
+        # the CSV holds what is drawn: an exact zero is 0 (it is on the 0 band)
+        self._drawn = {"layer": layers, "grad": np.where(stats.grad_norms == 0, 0.0, grads.values),
+                       "signal": np.where(stats.signal_norms == 0, 0.0, signal.values),
                        "trail": trail.values}
         drawn = np.concatenate([grads.values, signal.values, trail.values.ravel()])
         low, high = float(drawn.min()), float(drawn.max())
         self._extremes = (min(self._extremes[0], low), max(self._extremes[1], high))
         self._recent = (low, high)
         notes = [n for n in (clamp_counts_text(grads), clamp_counts_text(signal)) if n]
-        set_live_text(self.note, f"step {stats.step}" + (" — ‖dW‖: " + notes[0] if notes else "")
+        if zeros:
+            notes = [f"{zeros} values exactly 0 (no gradient), red on the 0 band"]
+        set_live_text(self.note, f"step {stats.step}" + (" — " + notes[0] if notes else "")
                        + ("" if not stats.diverged else " — diverged, weights not updated"))
         self._apply_range()
 

@@ -33,10 +33,12 @@ class GradHeatmapView(QWidget):
         self.image = pg.ImageItem(axisOrder="col-major")
         self.plot.addItem(self.image)
         grad_map = theme.colormap(theme.GRAD_COLORMAP)
+        self._lut = grad_map.getLookupTable(nPts=256, alpha=True)      # (256, 4) uint8
+        # The image is coloured here (RGBA) so that exact zeros get their own colour; the bar
+        # shows the same map and levels but is not linked to the image.
         self.colorbar = pg.ColorBarItem(values=(-6, 0), colorMap=grad_map, interactive=False,
                                         width=12)
         theme.style_colorbar(self.colorbar, COLORBAR_LABEL, self.graphics)
-        self.colorbar.setImageItem(self.image)
         self.graphics.addItem(self.colorbar, row=0, col=1)
         self.note = self.graphics.addLabel("", row=1, col=0, colspan=2, color=theme.FOREGROUND,
                                            size="8pt", justify="left")
@@ -45,14 +47,16 @@ class GradHeatmapView(QWidget):
         layout.addWidget(self.graphics)
         self.setToolTip(f"Each column is one recorded step (the last {n_steps}), each row a weight "
                         "layer; colour = log10 of the layer's gradient norm ‖dW‖_F. A dark band "
-                        "at the bottom = gradients vanish before reaching the first layers.")
+                        "at the bottom = gradients vanish before reaching the first layers. "
+                        f"{theme.ZERO_NAME} cells: the gradient is exactly 0 (no gradient at "
+                        "all, e.g. every unit below is dead).")
         self._steps = np.zeros(0, np.int64)
         self._log_norms = np.zeros((0, 1))
         self._levels: tuple[float, float] | None = None
         self._x_range: tuple[float, float] | None = None
 
     def reset_view(self, trainer) -> None:
-        """New architecture: clear the image."""
+        """New architecture (or a reset): clear the image and the text."""
         self._steps = np.zeros(0, np.int64)
         self._log_norms = np.zeros((0, trainer.network.n_weight_layers))
         self.image.clear()
@@ -80,7 +84,7 @@ class GradHeatmapView(QWidget):
         low, high = float(np.floor(real.min())), float(np.ceil(real.max()))
         if high <= low:
             low, high = low - 0.5, high + 0.5
-        self.image.setImage(safe.values, autoLevels=False, levels=(low, high))
+        self.image.setImage(self._colour(safe.values, norms == 0, low, high), autoLevels=False)
         if (low, high) != self._levels:
             self._levels = (low, high)
             self.colorbar.setLevels(values=(low, high))
@@ -89,8 +93,19 @@ class GradHeatmapView(QWidget):
         self.image.setRect(QRectF(first, 0.5, max(last - first, 1.0), n_layers))
         self._scroll_to(first, last)
         clamped = clamp_counts_text(safe)
-        set_live_text(self.note, f"steps {steps[0]}–{steps[-1]}; colour range 1e{low:g} … "
-                       f"1e{high:g}" + (f"; {clamped}, drawn at the range ends" if clamped else ""))
+        zeros = int(np.count_nonzero(norms == 0))
+        set_live_text(self.note, f"{theme.ZERO_KEY} &nbsp;steps {steps[0]}–{steps[-1]}; colour "
+                      f"range 1e{low:g} … 1e{high:g}"
+                      + (f"; {zeros} cells exactly 0" if zeros else "")
+                      + (f"; {clamped}, drawn at the range ends" if clamped and not zeros else ""))
+
+    def _colour(self, log_values: np.ndarray, zero: np.ndarray, low: float,
+                high: float) -> np.ndarray:
+        """(T, L, 4) uint8 RGBA: the colour map over [low, high], exact zeros in ZERO_COLOR."""
+        scaled = np.clip((log_values - low) / (high - low), 0.0, 1.0)
+        rgba = self._lut[(scaled * (len(self._lut) - 1)).astype(np.intp)]
+        rgba[zero] = theme.ZERO_COLOR.getRgb()
+        return rgba
 
     def _scroll_to(self, first: float, last: float) -> None:
         """Keep [first, last] in view, moving the x range in whole chunks of steps."""

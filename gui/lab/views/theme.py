@@ -16,6 +16,9 @@ FOREGROUND = "#c9ccd1"
 GRID_ALPHA = 0.18
 DEAD_GREY = QColor(120, 124, 130)
 SATURATED_ORANGE = QColor(255, 150, 40)
+ZERO_COLOR = QColor(235, 70, 95)       # an exact 0 (no gradient at all): never on the colour map
+ZERO_NAME = "Red"
+ZERO_KEY = f"<span style='color:{ZERO_COLOR.name()}'>■</span> 0: no gradient"
 ACCENT = QColor(90, 200, 255)          # current step / main curve
 SECOND = QColor(240, 110, 170)         # back-propagated signal / test curve
 GRAD_COLORMAP = "viridis"              # gradient magnitude everywhere (diagram, heatmap)
@@ -105,10 +108,13 @@ def style_colorbar(bar: pg.ColorBarItem, label: str, owner: QWidget) -> pg.Color
     return bar
 
 
-def add_legend(plot: pg.PlotItem, offset: tuple[int, int] = (8, 8)) -> pg.LegendItem:
-    """A semi-transparent legend (default top-left corner) with light text."""
-    legend = plot.addLegend(offset=offset, labelTextColor=FOREGROUND,
-                            brush=pg.mkBrush(21, 24, 29, 200), pen=pg.mkPen(60, 64, 70))
+def add_legend(graphics: pg.GraphicsLayoutWidget | pg.GraphicsLayout, *, row: int, col: int,
+               colspan: int = 1, columns: int = 3) -> pg.LegendItem:
+    """A legend in its own layout cell (under a plot), never over the data; entries are added
+    with legend.addItem(curve, name) and laid out in `columns` columns."""
+    legend = pg.LegendItem(labelTextColor=FOREGROUND, labelTextSize=f"{FONT_POINT_SIZE - 1}pt",
+                           verSpacing=-6, colCount=columns)
+    graphics.addItem(legend, row=row, col=col, colspan=colspan)
     return legend
 
 
