@@ -1,0 +1,77 @@
+"""Cost of normalization layers: Trainer.step with batchnorm / layernorm vs without (goal <= 1.3x).
+
+Depth 20 x width 128, batch 256, ReLU, He init, SGD, spirals (1000 samples): the shape of
+bench_trainer's middle row. Each step is Trainer.step as a user runs it (every statistic, and the
+dataset refresh every 10 steps). Contenders are timed in interleaved rounds and the best round
+counts (machine noise is large); rates are per CPU second of this process. `--threads N`
+(default 1) sets the BLAS thread count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+_ARGS = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+_ARGS.add_argument("--threads", type=int, default=1, help="BLAS threads")
+_ARGS.add_argument("--seconds", type=float, default=0.5, help="time per contender per round")
+_ARGS.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
+ARGS = _ARGS.parse_args()
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = str(ARGS.threads)  # must precede the numpy import
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core.config import ExperimentConfig  # noqa: E402
+from core.trainer import Trainer  # noqa: E402
+
+GOAL = 1.3
+KINDS = ("none", "batchnorm", "layernorm")
+
+
+def _rate(step, seconds: float) -> float:
+    """Steps per CPU second of `step()` over about `seconds` (after a short warm-up).
+
+    CPU time of this process, not wall time: on a shared, loaded machine the wall clock also
+    counts the time other processes held the core (BLAS runs single-threaded here).
+    """
+    for _ in range(3):
+        step()
+    n, start, cpu = 0, time.perf_counter(), time.process_time()
+    while True:
+        step()
+        n += 1
+        if time.perf_counter() - start >= seconds and n >= 5:
+            return n / (time.process_time() - cpu)
+
+
+def main() -> int:
+    """Time each normalization per dtype and print the ratios to the unnormalized step."""
+    print(f"numpy {np.__version__}, {ARGS.threads} BLAS thread(s); depth 20 x width 128, "
+          "batch 256, relu, sgd; Trainer.step with every statistic")
+    for dtype in ("float32", "float64"):
+        config = ExperimentConfig(depth=20, width=128, batch_size=256, activation="relu",
+                                  init="he_normal", optimizer="sgd", lr=1e-3, dtype=dtype,
+                                  dataset="spirals", n_samples=1000, seed=0).validate()
+        trainers = {kind: Trainer(config.replace(normalization=kind)) for kind in KINDS}
+        best = dict.fromkeys(KINDS, 0.0)
+        for _ in range(ARGS.rounds):
+            for kind, trainer in trainers.items():
+                best[kind] = max(best[kind], _rate(trainer.step, ARGS.seconds))
+        rates = ", ".join(f"{kind} {rate:.1f}" for kind, rate in best.items())
+        print(f"\n{dtype}: steps per CPU second {rates}")
+        for kind in KINDS[1:]:
+            ratio = best["none"] / best[kind]
+            verdict = "met" if ratio <= GOAL else "MISSED"
+            print(f"  {kind} step / unnormalized step = {ratio:.2f}x "
+                  f"(goal <= {GOAL}x: {verdict})", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
