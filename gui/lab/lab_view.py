@@ -30,6 +30,7 @@ from gui.lab.plots_area import PlotsArea
 from gui.lab.preset_box import PresetBox
 from gui.lab.run_bar import RunActions, RunBar
 from gui.lab.settings_io import restore_lab_settings, save_lab_settings
+from gui.lab.views.phase_diagram import config_at_point
 
 # Fields that define the data: if none changed, a rebuilt trainer reuses the Dataset object.
 DATA_FIELDS = frozenset({"dataset", "csv_path", "noise", "n_samples", "n_classes",
@@ -39,7 +40,7 @@ DATA_FIELDS = frozenset({"dataset", "csv_path", "noise", "n_samples", "n_classes
 # Default arrangement (by view class name): two columns, the second pair of names tabbed.
 _COLUMNS = (("NetworkDiagramView", "GradFlowView"), ("DeathView", "TrainingView",
                                                      "GradHeatmapView"))
-_TABS = (("GradHeatmapView", "UpdateRatioView"),)
+_TABS = (("GradHeatmapView", "UpdateRatioView"), ("GradFlowView", "PhaseDiagramView"))
 
 
 def _default_layout(views: list[QWidget]) -> tuple[list[list[int]], list[tuple[int, int]]]:
@@ -134,6 +135,9 @@ class LabView(QWidget):
             dock.visibilityChanged.connect(
                 lambda visible, view=view: visible and self.controller.call_when_idle(
                     lambda: view.refresh(self._trainer)))
+            chosen = getattr(view, "sigInitChosen", None)
+            if chosen is not None:  # phase diagram click: start from that init (run resets)
+                chosen.connect(lambda w, b: self.set_config(config_at_point(self.config(), w, b)))
             redraw = getattr(view, "sigRedrawRequested", None)
             if redraw is not None:  # a view option changed: redraw between two training steps
                 redraw.connect(lambda view=view: self.controller.call_when_idle(

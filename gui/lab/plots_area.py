@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-LAYOUT_VERSION = 1      # bump when the set of docks changes so old stored layouts are ignored
+LAYOUT_VERSION = 2      # bump when the set of docks changes so old stored layouts are ignored
 FIRST_COLUMN_WEIGHT = 0.85  # the first column (the network diagram) is this much wider
 
 
