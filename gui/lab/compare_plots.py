@@ -14,6 +14,7 @@ from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.death_grid import NO_UNIT, dead_grid, grid_colormap
 from gui.lab.views.safe_values import finite_or, log_bounds, log_safe
+from gui.lab.views.zero_band import ZeroBand, consecutive
 
 COLOUR_A = "#5ac8ff"        # the Lab's accent blue
 COLOUR_B = "#ffa040"        # orange, distinct from A for colour-blind viewers too
@@ -61,6 +62,7 @@ class ComparePlots(pg.GraphicsLayoutWidget):
         self._grad_curves = [self._grad.plot(pen=pg.mkPen(c, width=2), symbol="o", symbolSize=5,
                                              symbolBrush=c, symbolPen=None, name=n)
                              for c, n in ((COLOUR_A, "A"), (COLOUR_B, "B"))]
+        self._zeros = ZeroBand(self._grad, symbols=("x", "x"), colors=(COLOUR_A, COLOUR_B))
         self._dead_bars = [pg.BarGraphItem(x=[], height=[], width=0.38, brush=c, name=n)
                            for c, n in ((COLOUR_A, "A"), (COLOUR_B, "B"))]
         for bar in self._dead_bars:
@@ -70,6 +72,10 @@ class ComparePlots(pg.GraphicsLayoutWidget):
         for curve in self._loss_curves:
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
+        self.setToolTip("Top: every hidden unit of A and B, teal = alive, grey = dead on the "
+                        "dataset (f′ = 0 for every training point). Bottom: gradient norm per "
+                        "weight layer (log scale; red band = exactly 0), dead fraction per "
+                        "hidden layer, and the batch loss, A in blue and B in orange.")
         self.ci.layout.setRowStretchFactor(0, 3)
         self.ci.layout.setRowStretchFactor(1, 2)
 
@@ -108,16 +114,24 @@ class ComparePlots(pg.GraphicsLayoutWidget):
                 self._grid_images[index].setRect(0.5, 0, grid.shape[0], grid.shape[1])
                 self._grid_plots[index].setRange(xRange=(0.5, grid.shape[0] + 0.5),
                                                  yRange=(0, grid.shape[1]), padding=0.01)
-            dead_share = (float(np.mean(np.concatenate(dead_units))) if dead_units else 0.0)
+            if stats is None:      # dead units are measured with the first step's statistics
+                share = "dead: not measured yet"
+            else:
+                dead_share = float(np.mean(np.concatenate(dead_units))) if dead_units else 0.0
+                share = f"<b>{100 * dead_share:.0f} %</b> dead, step {trainer.step_count:,}"
             self._grid_plots[index].setTitle(
                 f"<span style='color:{(COLOUR_A, COLOUR_B)[index]}'><b>{'AB'[index]}</b> "
-                f"{titles[index]}</span> — <b>{100 * dead_share:.0f} %</b> dead "
-                f"(teal alive, grey dead; step {trainer.step_count:,})",
-                color=theme.FOREGROUND, size="10pt")
+                f"{titles[index]}</span> — {share}", color=theme.FOREGROUND, size="10pt")
             if stats is None:
+                self._grad_curves[index].setData([], [])
+                self._dead_bars[index].setOpts(x=[], height=[])
+                self._loss_curves[index].setData([], [])
                 continue
-            layers = np.arange(1, len(stats.grad_norms) + 1)
-            self._grad_curves[index].setData(layers, log_safe(stats.grad_norms, bounds).values)
+            layers = np.arange(1, len(stats.grad_norms) + 1, dtype=np.float64)
+            keep = stats.grad_norms != 0           # exact zeros: on the 0 band
+            self._grad_curves[index].setData(layers[keep],
+                                             log_safe(stats.grad_norms, bounds).values[keep],
+                                             connect=consecutive(layers[keep]))
             offset = -0.2 if index == 0 else 0.2
             hidden = np.arange(1, len(stats.dead_fraction_dataset) + 1) + offset
             self._dead_bars[index].setOpts(
@@ -126,6 +140,7 @@ class ComparePlots(pg.GraphicsLayoutWidget):
             loss = trainer.history.series("loss")
             finite = np.isfinite(loss)
             self._loss_curves[index].setData(steps[finite], loss[finite])
+        self._zeros.show(bounds.floor, [(np.arange(1, len(g) + 1), g) for g in grads])
 
     def export_targets(self) -> list[ExportTarget]:
         """The whole paired layout as one figure."""

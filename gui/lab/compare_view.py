@@ -10,6 +10,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -17,26 +18,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.activations import available_activations
+from core.activations import activation_info, available_activations
 from core.config import ExperimentConfig
 from core.initializers import available_initializers
 from core.trainer import Trainer
+from gui.explorer.param_controls import GREEK
 from gui.export import ExportTarget
 from gui.lab.compare_plots import COLOUR_A, COLOUR_B, ComparePlots
 
-VARIED_FIELDS = ("activation", "init", "residual", "lr")
+VARIED_FIELDS = ("activation", "activation_params", "init", "residual", "lr")
+RESCUE_ALPHA = 0.1   # the leaky slope of the leaky-relu-rescue preset: visibly better than ReLU
 
 
 def default_variation(config_a: ExperimentConfig) -> dict:
-    """The first comparison a user wants: ReLU vs leaky ReLU (or the current activation vs ReLU)."""
+    """The first comparison a user wants: ReLU vs leaky ReLU with slope 0.1 (or the current
+    activation vs ReLU)."""
     activation = config_a.activation if isinstance(config_a.activation, str) else "mixed"
-    return {"activation": "leaky_relu" if activation == "relu" else "relu"}
+    if activation == "relu":
+        return {"activation": "leaky_relu", "activation_params": {"alpha": RESCUE_ALPHA}}
+    return {"activation": "relu", "activation_params": {}}
 
 
 def describe(config: ExperimentConfig) -> str:
-    """'relu, he_normal, lr 0.01' — the varied fields of a config, short."""
+    """'leaky_relu α=0.1, he_normal, lr 0.01' — the varied fields of a config, short."""
     activation = config.activation if isinstance(config.activation, str) else "per-layer"
-    parts = [activation, config.init]
+    params = " ".join(f"{GREEK.get(k, k)}={v:g}" for k, v in config.activation_params.items())
+    parts = [f"{activation} {params}".strip(), config.init]
     if config.residual:
         parts.append("residual")
     parts.append(f"lr {config.lr:g}")
@@ -73,11 +80,20 @@ class CompareView(QWidget):
         self.lr_edit = QLineEdit()
         self.lr_edit.setMaximumWidth(80)
         self.lr_edit.setToolTip("Learning rate of B (a positive number, e.g. 0.01 or 1e-3)")
-        for label, widget in (("activation", self.activation_box), ("init", self.init_box),
-                              (None, self.residual_box), ("lr", self.lr_edit)):
+        # B's activation parameters (α, β, c), rebuilt when B's activation changes
+        self._param_row = QHBoxLayout()
+        self._param_row.setContentsMargins(0, 0, 0, 0)
+        self._param_spins: dict[str, QDoubleSpinBox] = {}
+        self._params_of = ""         # the activation whose parameters the spin boxes show
+        for label, widget in (("activation", self.activation_box), (None, self._param_row),
+                              ("init", self.init_box), (None, self.residual_box),
+                              ("lr", self.lr_edit)):
             if label:
                 form.addWidget(QLabel(label + ":"))
-            form.addWidget(widget)
+            if isinstance(widget, QHBoxLayout):
+                form.addLayout(widget)
+            else:
+                form.addWidget(widget)
         form.addStretch(1)
         layout.addLayout(form)
         self._error = QLabel()
@@ -120,6 +136,7 @@ class CompareView(QWidget):
         blocked = [w.blockSignals(True) for w in widgets]
         activation = config_b.activation if isinstance(config_b.activation, str) else "relu"
         self.activation_box.setCurrentText(activation)
+        self._show_params(activation, config_b.activation_params)
         self.init_box.setCurrentText(config_b.init)
         self.residual_box.setChecked(config_b.residual)
         self.lr_edit.setText(f"{config_b.lr:g}")
@@ -132,13 +149,49 @@ class CompareView(QWidget):
             f"&nbsp; <span style='color:{COLOUR_B}'>■</span> <b>B</b> {describe(config_b)}")
         self.plots.set_titles(describe(self._config_a), describe(config_b))
 
+    def _show_params(self, activation: str, values: dict[str, float]) -> None:
+        """One spin box per parameter of B's activation (none for ReLU, tanh, …)."""
+        specs = activation_info(activation).params
+        same = activation == self._params_of          # same boxes (and ranges): new values
+        self._params_of = activation
+        if same:
+            for spec in specs:
+                spin = self._param_spins[spec.name]
+                spin.blockSignals(True)
+                spin.setValue(values.get(spec.name, spec.default))
+                spin.blockSignals(False)
+            return
+        while self._param_row.count():
+            item = self._param_row.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()     # Qt deletes the old boxes, not the collector
+        self._param_spins = {}
+        for spec in specs:
+            label = QLabel(f"{GREEK.get(spec.name, spec.name)}:", self)
+            spin = QDoubleSpinBox(self)
+            spin.setDecimals(3)
+            spin.setRange(spec.low, spec.high)
+            spin.setSingleStep(0.01 if spec.high <= 1 else 0.1)
+            spin.setValue(values.get(spec.name, spec.default))
+            spin.setKeyboardTracking(False)
+            spin.setToolTip(f"B's {spec.description} (range {spec.low:g} to {spec.high:g})")
+            spin.valueChanged.connect(self._on_form_changed)
+            self._param_row.addWidget(label)
+            self._param_row.addWidget(spin)
+            self._param_spins[spec.name] = spin
+
     def _on_form_changed(self, *_args) -> None:
         try:
             lr = float(self.lr_edit.text())
         except ValueError:
             self._show_error("B's learning rate must be a number such as 0.01 or 1e-3.")
             return
-        wanted = {"activation": self.activation_box.currentText(),
+        activation = self.activation_box.currentText()
+        names = [spec.name for spec in activation_info(activation).params]
+        if activation != self._params_of:         # the activation changed: its own defaults
+            self._show_params(activation, {})
+        wanted = {"activation": activation,
+                  "activation_params": {n: self._param_spins[n].value() for n in names},
                   "init": self.init_box.currentText(),
                   "residual": self.residual_box.isChecked(), "lr": lr}
         variation = {k: v for k, v in wanted.items() if getattr(self._config_a, k) != v}

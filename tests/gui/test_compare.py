@@ -23,7 +23,9 @@ def test_compare_steps_both_and_relu_dies_while_leaky_does_not(lab):
     assert lab.config().activation == "relu"
     lab.set_comparing(True)
     assert lab.compare.isVisible()
-    assert lab.compare.variation() == {"activation": "leaky_relu"}
+    assert lab.compare.variation() == {"activation": "leaky_relu",
+                                       "activation_params": {"alpha": 0.1}}
+    assert "not measured yet" in lab.compare.plots._grid_plots[0].titleLabel.text   # step 0
     trainer_a, trainer_b = lab.controller.trainers
     assert trainer_b.dataset is trainer_a.dataset
     assert trainer_b.config.seed == trainer_a.config.seed
@@ -59,3 +61,34 @@ def test_compare_off_returns_to_one_trainer_and_renders(lab):
     lab.set_comparing(False)
     assert len(lab.controller.trainers) == 1
     assert lab.plots.isVisible()
+
+
+def test_compare_form_sets_b_activation_parameters(lab):
+    lab.set_comparing(True)
+    spin = lab.compare._param_spins["alpha"]              # B is leaky ReLU: its slope is here
+    assert spin.value() == pytest.approx(0.1)
+    spin.setValue(0.3)
+    trainer_b = lab.controller.trainers[1]
+    assert trainer_b.config.activation == "leaky_relu"
+    assert trainer_b.config.activation_params == {"alpha": pytest.approx(0.3)}
+    assert trainer_b.network.activations[0].params["alpha"] == pytest.approx(0.3)
+    lab.compare.activation_box.setCurrentText("elu")        # another activation: its own params
+    assert set(lab.compare._param_spins) == {"alpha"}
+    assert lab.controller.trainers[1].config.activation_params == {"alpha": 1.0}
+    lab.compare.activation_box.setCurrentText("tanh")
+    assert lab.compare._param_spins == {}
+    assert lab.controller.trainers[1].config.activation_params == {}
+
+
+def test_compare_draws_exact_zero_gradients_on_the_zero_band(lab):
+    lab.set_comparing(True)
+    lab.advance(2)
+    trainer_a = lab.controller.trainers[0]
+    trainer_a.network.biases[1][:] = -1e3          # A: weight layers 1-3 get exactly 0
+    lab.advance(1)
+    plots = lab.compare.plots
+    zero_layers = np.flatnonzero(trainer_a.last.grad_norms == 0) + 1
+    assert len(zero_layers) >= 2
+    np.testing.assert_array_equal(plots._zeros.markers[0].xData, zero_layers)
+    assert not np.isin(plots._grad_curves[0].xData, zero_layers).any()
+    assert plots._grad.getAxis("left").zero_at is not None

@@ -33,7 +33,7 @@ class GradFlowView(QWidget):
                                    "weight layer i (1 = input side → L = output)",
                                    "norm (log scale)", row=0, col=0, log_y=True)
         legend = theme.add_legend(self.graphics, row=1, col=0, columns=2)
-        self.note = self.graphics.addLabel("", row=2, col=0, color=theme.FOREGROUND, size="8pt",
+        self.note = theme.add_label(self.graphics, row=2, col=0, color=theme.FOREGROUND, size="8pt",
                                            justify="left")
         self.trail = [self.plot.plot(pen=theme.pen(theme.faded(theme.ACCENT, 20 + 12 * k), 1.0))
                       for k in range(N_TRAIL)]

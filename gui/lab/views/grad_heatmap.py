@@ -40,7 +40,7 @@ class GradHeatmapView(QWidget):
                                         width=12)
         theme.style_colorbar(self.colorbar, COLORBAR_LABEL, self.graphics)
         self.graphics.addItem(self.colorbar, row=0, col=1)
-        self.note = self.graphics.addLabel("", row=1, col=0, colspan=2, color=theme.FOREGROUND,
+        self.note = theme.add_label(self.graphics, row=1, col=0, colspan=2, color=theme.FOREGROUND,
                                            size="8pt", justify="left")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
@@ -42,6 +43,33 @@ def make_graphics_widget() -> pg.GraphicsLayoutWidget:
     return widget
 
 
+def narrowable(label: pg.LabelItem) -> pg.LabelItem:
+    """Let `label` be narrower than its text (the text is clipped at the cell's edge).
+
+    A pyqtgraph LabelItem makes its text width its minimum width, so one long title or note
+    widens the whole plot layout past its dock and the right-hand plots are cut off at the
+    window's edge. Its height still follows the text.
+    """
+    def height_only_min() -> None:
+        bounds = label.itemRect()
+        label.setMinimumWidth(0)
+        label.setMinimumHeight(bounds.height())
+        label._sizeHint = {Qt.SizeHint.MinimumSize: (0, bounds.height()),
+                           Qt.SizeHint.PreferredSize: (bounds.width(), bounds.height()),
+                           Qt.SizeHint.MaximumSize: (-1, -1),
+                           Qt.SizeHint.MinimumDescent: (0, 0)}
+        label.updateGeometry()
+
+    label.updateMin = height_only_min
+    height_only_min()
+    return label
+
+
+def add_label(graphics: pg.GraphicsLayoutWidget, text: str = "", **kwargs) -> pg.LabelItem:
+    """graphics.addLabel(text, row=…, col=…, …) that never widens the layout (narrowable)."""
+    return narrowable(graphics.addLabel(text, **kwargs))
+
+
 def add_plot(graphics: pg.GraphicsLayoutWidget | pg.GraphicsLayout, title: str, x_label: str,
              y_label: str, *, row: int, col: int, rowspan: int = 1, colspan: int = 1,
              log_y: bool = False, owner: QWidget | None = None) -> pg.PlotItem:
@@ -52,6 +80,7 @@ def add_plot(graphics: pg.GraphicsLayoutWidget | pg.GraphicsLayout, title: str, 
     axes = {"left": left, "bottom": OpaqueGridAxis("bottom", background=BACKGROUND)}
     plot = graphics.addPlot(row=row, col=col, rowspan=rowspan, colspan=colspan, axisItems=axes)
     adopt_menus(plot, owner if owner is not None else graphics)
+    narrowable(plot.titleLabel)
     if log_y:
         plot.setLogMode(x=False, y=True)
     return _style_plot(plot, title, x_label, y_label)

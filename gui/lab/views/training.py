@@ -47,7 +47,7 @@ class TrainingView(QWidget):
             self.graphics, *BoundaryPlot.labels, row=0, col=1, rowspan=2))
         self.graphics.ci.layout.setColumnStretchFactor(0, 3)
         self.graphics.ci.layout.setColumnStretchFactor(1, 2)
-        self.note = self.graphics.addLabel("", row=2, col=0, colspan=2, size="8pt",
+        self.note = theme.add_label(self.graphics, row=2, col=0, colspan=2, size="8pt",
                                            color=theme.FOREGROUND, justify="left")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

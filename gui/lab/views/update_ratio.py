@@ -41,7 +41,7 @@ class UpdateRatioView(QWidget):
         self.plot.addItem(self.band_label, ignoreBounds=True)
         self.curve = self.plot.plot(pen=theme.pen(theme.ACCENT, 2.0), symbol="o", symbolSize=7,
                                     **theme.symbol_style(theme.ACCENT))
-        self.note = self.graphics.addLabel("", row=1, col=0, size="8pt", color=theme.FOREGROUND,
+        self.note = theme.add_label(self.graphics, row=1, col=0, size="8pt", color=theme.FOREGROUND,
                                            justify="left")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QColor
 
 from gui.lab.views import theme
 from gui.lab.views.decade_axis import DecadeAxis
@@ -26,8 +27,10 @@ def consecutive(x: np.ndarray) -> np.ndarray:
 class ZeroBand:
     """A "0" band at the log plot's floor, with red markers for each exact zero."""
 
-    def __init__(self, plot: pg.PlotItem, symbols: tuple[str, ...] = ("x",)) -> None:
-        """`plot` has a DecadeAxis on the left (theme.add_plot(..., log_y=True))."""
+    def __init__(self, plot: pg.PlotItem, symbols: tuple[str, ...] = ("x",),
+                 colors: tuple[QColor | str, ...] | None = None) -> None:
+        """`plot` has a DecadeAxis on the left (theme.add_plot(..., log_y=True)); one marker
+        series per symbol (red unless `colors` names one colour per symbol)."""
         self.axis = plot.getAxis("left")
         assert isinstance(self.axis, DecadeAxis)
         self.band = pg.LinearRegionItem(orientation="horizontal", movable=False,
@@ -37,8 +40,10 @@ class ZeroBand:
         self.band.setToolTip("0: no gradient. Values that are exactly zero are drawn here: "
                              "a log axis has no place for them.")
         plot.addItem(self.band)
+        colors = colors or (theme.ZERO_COLOR,) * len(symbols)
         self.markers = [plot.plot(pen=None, symbol=symbol, symbolSize=10,
-                                  **theme.symbol_style(theme.ZERO_COLOR)) for symbol in symbols]
+                                  **theme.symbol_style(QColor(color)))
+                        for symbol, color in zip(symbols, colors, strict=True)]
         self.show(None, [])
 
     def show(self, floor: float | None, series: list[tuple[np.ndarray, np.ndarray]]) -> int:
