@@ -28,6 +28,9 @@ class Budget:
         if not 0 < fraction < 1:
             raise ValueError(f"The overhead budget must lie in (0, 1), not {fraction}.")
         self.fraction = fraction
+        # plan for 60 % of the budget: the timers miss autograd's tensor-hook bookkeeping and the
+        # allocator and cache effects of the probe's temporaries (a third of the cost, measured)
+        self._plan = 0.6 * fraction
         self.train: float | None = None     # seconds per step without the probe
         self.recorded: float | None = None  # probe seconds on a recorded step
         self.base: float | None = None      # probe seconds on a plain step that updates the window
@@ -50,9 +53,9 @@ class Budget:
         # until a plain step was seen, assume it costs a fifth of a recorded one (window masks)
         base = self.base if self.base is not None else 0.2 * self.recorded
         # the window masks may take half the budget; sparser updates if they need more
-        half = 0.5 * self.fraction * self.train
+        half = 0.5 * self._plan * self.train
         self.window_stride = max(1, min(MAX_STRIDE, math.ceil(base / half)))
-        room = self.fraction * self.train - base / self.window_stride
+        room = self._plan * self.train - base / self.window_stride
         extra = max(self.recorded - base, 0.0)
         self.stride = MAX_STRIDE if room <= 0 else max(1, min(MAX_STRIDE, math.ceil(extra / room)))
 
