@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
@@ -38,16 +40,32 @@ class ActivationList(QListWidget):
         self.setIconSize(QSize(22, 22))
         self.setUniformItemSizes(True)
         for name in available_activations():
-            info = activation_info(name)
-            item = QListWidgetItem(swatch_icon(activation_colour(name)), info.display_name)
-            item.setData(NAME_ROLE, name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            item.setToolTip(f"<b>{info.display_name}</b><br>{info.formula_html}<br>"
-                            "Tick to draw it: solid line = f(x), dashed line = f\u2032(x).")
-            self.addItem(item)
+            self._add_item(name)
         self.itemChanged.connect(self._on_item_changed)
         self.currentItemChanged.connect(self._on_current_changed)
+
+    def _add_item(self, name: str) -> None:
+        """One unticked row with the activation's colour swatch and formula tooltip."""
+        info = activation_info(name)
+        item = QListWidgetItem(swatch_icon(activation_colour(name)), info.display_name)
+        item.setData(NAME_ROLE, name)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Unchecked)
+        item.setToolTip(f"<b>{html.escape(info.display_name)}</b><br>{info.formula_html}<br>"
+                        "Tick to draw it: solid line = f(x), dashed line = f\u2032(x).")
+        self.addItem(item)
+
+    def add_activation(self, name: str) -> bool:
+        """Append a row for `name` (a formula); False if it is already listed."""
+        if name in self.names():
+            return False
+        self._add_item(name)
+        return True
+
+    def formula_names(self) -> list[str]:
+        """The rows added by the user (formula activations), in list order."""
+        builtin = set(available_activations())
+        return [name for name in self.names() if name not in builtin]
 
     def names(self) -> list[str]:
         """Every activation name, in list order."""

@@ -14,6 +14,7 @@ from gui.explorer.activation_list import ActivationList
 from gui.explorer.curve_plot import CurvePlot
 from gui.explorer.explorer_actions import ExplorerActions
 from gui.explorer.explorer_state import ExplorerState
+from gui.explorer.formula_entry import FormulaEntry
 from gui.explorer.info_panel import InfoPanel
 from gui.explorer.palette import activation_colour
 from gui.explorer.param_controls import ParamControls
@@ -48,6 +49,7 @@ class ExplorerView(QWidget):
         self.param_controls = ParamControls()
         self.range_controls = XRangeControls()
         self.info_panel = InfoPanel()
+        self.formula_entry = FormulaEntry()
         self.explorer_actions = ExplorerActions(self)
         self._build_layout()
         self.plot.getPlotItem().vb.setLimits(xMin=-X_LIMIT, xMax=X_LIMIT)
@@ -72,6 +74,7 @@ class ExplorerView(QWidget):
         left_layout.addWidget(heading)
         left_layout.addWidget(self.activation_list, 1)
         left_layout.addWidget(self.explorer_actions.toggle_bar())
+        left_layout.addWidget(self.formula_entry)
         left_layout.addWidget(self.param_controls)
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
@@ -94,6 +97,7 @@ class ExplorerView(QWidget):
         self.activation_list.sigCheckedChanged.connect(self._on_checked_changed)
         self.activation_list.sigCurrentChanged.connect(self._show_info)
         self.param_controls.sigParamChanged.connect(self.set_param)
+        self.formula_entry.sigFormulaAdded.connect(self.add_formula)
         self.range_controls.sigRangeChanged.connect(self.set_x_range)
         self.range_controls.sigResetRequested.connect(self.reset_x_range)
         self.plot.sigResetRangeRequested.connect(self.reset_x_range)
@@ -143,6 +147,19 @@ class ExplorerView(QWidget):
             self._draw(name)
         if self.info_panel.shown_name == name:
             self._show_info(name)
+
+    def add_formula(self, name: str) -> None:
+        """A checked "formula:…" activation joins the list, its sliders and the plot; selected."""
+        self._add_formula_rows(name)
+        self.activation_list.set_checked(name, True)
+        self.activation_list.set_current_name(name)
+        self._show_info(name)
+
+    def _add_formula_rows(self, name: str) -> None:
+        """List row and parameter sliders for a formula (nothing if already there)."""
+        self.activation_list.add_activation(name)
+        self.param_controls.add_activation(name)
+        self.param_controls.set_shown_activations(self.plot.shown_names())
 
     def set_x_range(self, xmin: float, xmax: float) -> None:
         """Sample and show [xmin, xmax]; every shown activation is recomputed."""
@@ -233,10 +250,13 @@ class ExplorerView(QWidget):
                              show_functions=self.explorer_actions.show_functions.isChecked(),
                              show_derivatives=self.explorer_actions.show_derivatives.isChecked(),
                              current=self.activation_list.current_name(),
-                             side_panel=self.explorer_actions.side_panel.isChecked())
+                             side_panel=self.explorer_actions.side_panel.isChecked(),
+                             formulas=self.activation_list.formula_names())
 
     def apply_state(self, state: ExplorerState) -> None:
         """Show a remembered state."""
+        for name in state.formulas:
+            self._add_formula_rows(name)
         self.param_controls.set_values(state.params)
         self.set_x_range(*state.x_range)
         self.set_show_kinds(state.show_functions, state.show_derivatives)

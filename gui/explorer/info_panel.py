@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from core.activations import activation_info
+from gui.explorer import theory_facts
 from gui.explorer.palette import activation_colour
 from gui.explorer.param_controls import GREEK
 
 FORMULA_FONT = "DejaVu Serif, Cambria, Times New Roman, serif"
+SLOPE_KEY = "E[f\u2032(z)\u00b2], z ~ N(0,1)"
+CRITICAL_KEY = "Critical \u03c3<sub>w</sub>\u00b2 (\u03c3<sub>b</sub>\u00b2 = 0)"
+CRITICAL_DELAY_MS = 150   # the critical σ_w² waits until a slider rests this long
 
 
 def _section(title: str) -> QLabel:
@@ -49,7 +53,9 @@ class InfoPanel(QScrollArea):
         title_font.setPointSizeF(14)
         title_font.setBold(True)
         self.title.setFont(title_font)
+        self.title.setWordWrap(True)      # a formula's name is its (long) expression
         self.subtitle = QLabel()
+        self.subtitle.setWordWrap(True)
         self.subtitle.setStyleSheet("color: #707070;")
         self.function = _wrapping_label("The function: drawn as a solid line")
         self.derivative = _wrapping_label("Its derivative: drawn as a dashed line in the same "
@@ -62,12 +68,32 @@ class InfoPanel(QScrollArea):
         for key, value in self.property_values.items():
             value.setWordWrap(True)
             self.properties.addRow(key, value)
+        self.theory = QFormLayout()
+        self.theory.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.theory_values = {key: _wrapping_label() for key in (SLOPE_KEY, CRITICAL_KEY)}
+        tips = {SLOPE_KEY: "Mean-field theory: with weights N(0, \u03c3_w\u00b2/fan-in), each "
+                           "layer multiplies the squared gradient by \u03c7 = \u03c3_w\u00b2 "
+                           "E[f\u2032(z)\u00b2] (here at pre-activation variance 1).",
+                CRITICAL_KEY: "The weight variance \u03c3_w\u00b2 = Var(W)\u00b7fan-in at "
+                              "which \u03c7 = 1 for a deep net with zero biases (edge of "
+                              "chaos): He's 2 for ReLU, 1 for tanh. Assumes random, not "
+                              "constant, biases."}
+        for key, value in self.theory_values.items():
+            label = QLabel(key)
+            label.setToolTip(tips[key])
+            value.setToolTip(tips[key])
+            self.theory.addRow(label, value)
+        self._critical_timer = QTimer(self, singleShot=True, interval=CRITICAL_DELAY_MS)
+        self._critical_timer.timeout.connect(self._show_critical)
+        self._critical_for: tuple[str, dict[str, float]] = ("", {})
         self.parameters = _wrapping_label("Change them with the sliders on the left")
         self.notes = _wrapping_label()
         for widget in (self.title, self.subtitle, _section("Formula"), self.function,
                        self.derivative, _section("Properties")):
             layout.addWidget(widget)
         layout.addLayout(self.properties)
+        layout.addWidget(_section("Signal propagation"))
+        layout.addLayout(self.theory)
         for widget in (_section("Parameters"), self.parameters, _section("Notes"), self.notes):
             layout.addWidget(widget)
         layout.addStretch(1)
@@ -101,6 +127,27 @@ class InfoPanel(QScrollArea):
         else:
             self.parameters.setText("<span style='color:#707070'>none</span>")
         self.notes.setText(html.escape(info.notes))
+        self._show_theory(info.name, dict(params))
+
+    def _show_theory(self, name: str, params: dict[str, float]) -> None:
+        """E[f'²] now; the critical σ_w² now if cached, else after the sliders rest."""
+        self.theory_values[SLOPE_KEY].setText(
+            theory_facts.slope_text(theory_facts.mean_square_slope(name, params)))
+        self._critical_for = (name, params)
+        known = theory_facts.cached_critical(name, params)
+        if known is not None:
+            self._critical_timer.stop()
+            self.theory_values[CRITICAL_KEY].setText(theory_facts.critical_text(known))
+        else:
+            self.theory_values[CRITICAL_KEY].setText("<span style='color:#707070'>…</span>")
+            self._critical_timer.start()
+
+    def _show_critical(self) -> None:
+        """Compute (cached) and show the critical σ_w² of the activation now described."""
+        name, params = self._critical_for
+        if name:
+            value = theory_facts.critical_weight_variance(name, params)
+            self.theory_values[CRITICAL_KEY].setText(theory_facts.critical_text(value))
 
 
 def _yes_no(flag: bool) -> str:

@@ -26,8 +26,15 @@ PALETTE: tuple[str, ...] = (
 )
 
 
+# The user's formulas take these (hashed by text, so stable across restarts): darker or
+# deeper shades than PALETTE's, so a formula is never drawn in a built-in's exact colour.
+FORMULA_PALETTE: tuple[str, ...] = ("#1a1a1a", "#c51b7d", "#4d9221", "#b35806", "#542788",
+                                    "#01665e", "#8e0152", "#2d004b")
+
+
 def activation_colour(name: str) -> str:
     """The hex colour of an activation (by its place in available_activations(), else hashed)."""
     names = available_activations()
-    index = names.index(name) if name in names else sum(map(ord, name))
-    return PALETTE[index % len(PALETTE)]
+    if name in names:
+        return PALETTE[names.index(name) % len(PALETTE)]
+    return FORMULA_PALETTE[sum(map(ord, name)) % len(FORMULA_PALETTE)]

@@ -104,25 +104,38 @@ class ParamControls(QGroupBox):
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #707070;")
         grid.addWidget(self.hint, 0, 0, 1, 2)
-        row = 1
-        for name in available_activations():
-            info: ActivationInfo = activation_info(name)
-            for spec in info.params:
-                label = QLabel(f"{info.display_name} {GREEK.get(spec.name, spec.name)}")
-                label.setToolTip(spec.description)
-                slider = ParamSlider(spec, self)
-                slider.sigValueChanged.connect(
-                    lambda value, n=name, p=spec.name: self.sigParamChanged.emit(n, p, value))
-                self.sliders[(name, spec.name)] = slider
-                grid.addWidget(label, row, 0, 1, 2)
-                grid.addWidget(slider.slider, row + 1, 0)
-                grid.addWidget(slider.spin, row + 1, 1)
-                self._rows.setdefault(name, []).extend((label, slider.slider, slider.spin))
-                row += 2
+        self._grid = grid
+        self._next_row = 1
+        self._added: set[str] = set()
         self.reset_button = QPushButton("Defaults")
         self.reset_button.setToolTip("Put every parameter back to its default value")
         self.reset_button.clicked.connect(self.reset_defaults)
-        grid.addWidget(self.reset_button, row, 1)
+        for name in available_activations():
+            self.add_activation(name)
+
+    def add_activation(self, name: str) -> None:
+        """Rows for every parameter of `name` (built-in or formula), above the Defaults button."""
+        if name in self._added:
+            return
+        self._added.add(name)
+        info: ActivationInfo = activation_info(name)
+        grid, row = self._grid, self._next_row
+        title = info.display_name if len(info.display_name) <= 28 \
+            else info.display_name[:27] + "\u2026"
+        for spec in info.params:
+            label = QLabel(f"{title} {GREEK.get(spec.name, spec.name)}")
+            label.setToolTip(spec.description)
+            slider = ParamSlider(spec, self)
+            slider.sigValueChanged.connect(
+                lambda value, n=name, p=spec.name: self.sigParamChanged.emit(n, p, value))
+            self.sliders[(name, spec.name)] = slider
+            grid.addWidget(label, row, 0, 1, 2)
+            grid.addWidget(slider.slider, row + 1, 0)
+            grid.addWidget(slider.spin, row + 1, 1)
+            self._rows.setdefault(name, []).extend((label, slider.slider, slider.spin))
+            row += 2
+        self._next_row = row
+        grid.addWidget(self.reset_button, row, 1)   # moves the button below the new rows
 
     def set_shown_activations(self, names: list[str]) -> None:
         """Show the rows of these activations only (the hint when none has parameters)."""
