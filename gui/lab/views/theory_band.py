@@ -28,7 +28,8 @@ _TINY = 1e-300
 class BandModel:
     """Predicted log ‖dW_i‖² relative to the output layer, i = 1..L, and its log spread.
 
-    log_ratio (L,): ln(‖dW_i‖² / ‖dW_L‖²) (0 at i = L); log_spread (L,): ±2σ of ln ‖dW_i‖
+    log_ratio (L,): ln(‖dW_i‖² / ‖dW_L‖²) for a typical network (0 at i = L); log_spread (L,):
+    ±2σ of ln ‖dW_i‖
     for one finite-width network; q (L,): pre-activation variance of layer i's output.
     """
 
@@ -78,11 +79,13 @@ def band_model(trainer) -> BandModel | str:
         q[i + 1] = sw2[i + 1] * phi2 + sb2[i + 1]
     # ln G_i = Σ_{k=i}^{L-1} ln χ_k: the layers the error passes on its way back to layer i.
     log_g = np.concatenate([np.cumsum(log_chi[:-1][::-1])[::-1], [0.0]])
-    log_ratio = log_g + log_a - log_a[-1]
-    # Log-variance of ‖dW_i‖²: the backward gains still to come, the forward lengths' scatter
-    # (2/n per layer, it moves the anchor too).
-    var = np.concatenate([np.cumsum(var_step[:-1][::-1])[::-1], [0.0]])
-    var += sum(2.0 / n for n in sizes[1:-1])
+    # Log-variance of ‖δ^i‖²/‖δ^L‖² from the backward gains still to come. Theory gives the
+    # ensemble mean of the squared norm; one network's product of random gains is log-normal,
+    # so its typical (median) value sits exp(-var/2) below the mean: the band is centred there.
+    var_back = np.concatenate([np.cumsum(var_step[:-1][::-1])[::-1], [0.0]])
+    log_ratio = log_g - 0.5 * var_back + log_a - log_a[-1]
+    # The band adds the forward lengths' scatter (2/n per layer; it moves the anchor too).
+    var = var_back + sum(2.0 / n for n in sizes[1:-1])
     spread = 2.0 * 0.5 * np.sqrt(var)   # ±2σ of ln ‖dW‖ (σ of the square halved)
     note = "theory band: mean-field prediction at init, scaled to the measured layer L"
     if c.bias_init != 0 and getattr(c, "bias_std", 0.0) == 0:
