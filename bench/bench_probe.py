@@ -21,6 +21,9 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import actiscope_probe  # noqa: E402
+import numpy as np  # noqa: E402
+
+from core.runs import FileRun  # noqa: E402
 
 
 class Block(nn.Module):
@@ -109,8 +112,12 @@ def bench(name: str, build: callable, rounds: int, block: int, folder: Path) -> 
     result = {k: statistics.median(v) for k, v in ratios.items()}
     result["stride"] = probes["default"].stride
     result["step_ms"] = plain / block * 1e3
+    result["self_default"] = probes["default"]._budget.overhead or float("nan")
     for probe in probes.values():
         probe.close()
+    run = FileRun(folder / f"{name}-all.actirun")  # the probe's own timers, as the app shows them
+    cost = run.series("probe_hook_seconds") + run.series("probe_copy_seconds")
+    result["self_all"] = float(np.median(cost / (run.series("step_seconds") - cost)))
     return result
 
 
@@ -125,13 +132,16 @@ def main() -> None:
             ("transformer 4x256 s128", transformer, 4)]
     rounds = 2 if args.quick else args.rounds
     print(f"torch {torch.__version__}, 1 thread, {rounds} interleaved rounds per model")
-    print(f"{'model':<24} {'plain ms/step':>13} {'default':>9} {'stride':>7} {'all-every-step':>15}")
+    print("ratio = wall time with the probe / without; self = the probe's own timers' estimate")
+    print(f"{'model':<24} {'plain ms/step':>13} {'default':>9} {'(self)':>7} {'stride':>7} "
+          f"{'all-every-step':>15} {'(self)':>7}")
     with tempfile.TemporaryDirectory() as folder:
         for name, build, block in plan:
             block = max(2, block // 4) if args.quick else block
             r = bench(name.split()[0], build, rounds, block, Path(folder))
-            print(f"{name:<24} {r['step_ms']:>13.1f} {r['default']:>9.3f} {r['stride']:>7} "
-                  f"{r['all']:>15.3f}", flush=True)
+            print(f"{name:<24} {r['step_ms']:>13.1f} {r['default']:>9.3f} "
+                  f"{1 + r['self_default']:>7.3f} {r['stride']:>7} {r['all']:>15.3f} "
+                  f"{1 + r['self_all']:>7.3f}", flush=True)
     print("goal: default <= 1.03, all-every-step <= 1.15 (ratios to the same model without probe)")
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import argparse
 
+import actiscope_probe
 import torch
 from torch import nn
-
-import actiscope_probe
 
 
 def main() -> None:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import argparse
 
+import actiscope_probe
 import torch
 from torch import nn
-
-import actiscope_probe
 
 
 class Block(nn.Module):

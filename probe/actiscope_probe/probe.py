@@ -1,4 +1,25 @@
-"""Probe: hooks on a user's model and optimizer that stream statistics into an Actiscope run."""
+"""Probe: hooks on a user's model and optimizer that stream statistics into an Actiscope run.
+
+- Parameters: ‖grad‖, ‖W‖ and ‖ΔW‖/‖W‖ (W after the step) come from the optimizer's step pre/post
+  hooks, where gradients are accumulated, DDP-averaged and AMP-unscaled; one `_foreach_norm`
+  each. A parameter without a gradient (frozen) has a NaN gradient norm.
+- Activation sites (sites.py): a forward hook per activation module and `output.register_hook`
+  for ‖∂L/∂a‖; never a full backward hook. Per-unit `unit_grad` is mean |∂L/∂a| at the site's
+  output (the inplace-safe quantity), recorded every `units_every`-th record.
+- Sampling: the first 20 optimizer steps, then every `every` steps, or (every=None) a stride
+  chosen from the probe's own timers to stay inside `budget`. If even the dead-since-window masks
+  exceed half the budget, they too are updated only every `window_stride` steps (dead since the
+  window start then means dead on every sampled batch).
+- Windows: `epoch()` starts one (Lightning: each epoch); until it is first called, every
+  `window_steps` steps.
+- Checkpointing: no-grad forwards are ignored (reentrant checkpoints' first pass), and a forward
+  inside the backward pass that repeats a counted one (non-reentrant recompute) is skipped.
+- AMP: a GradScaler passed as `scaler=` or found beside the attach() call is watched; a drop of
+  its scale means the step was skipped, written as a record with `skipped` set (on CUDA the scale
+  is read through a non-blocking copy, so the flag can land one step late).
+- Host: one `torch.cat` and one copy (pinned, non-blocking on CUDA) per recorded step; a writer
+  thread builds the row and appends it. A failing disk stops recording with one warning.
+"""
 
 from __future__ import annotations
 
@@ -45,7 +66,8 @@ class Probe:
                  rank: int | None = None, world_size: int | None = None) -> None:
         """Register the hooks; nothing is written before the first optimizer step."""
         if every is not None and (not isinstance(every, int) or every < 1):
-            raise ValueError(f"'every' must be None (adaptive) or a positive integer, not {every!r}.")
+            raise ValueError(f"'every' must be None (adaptive) or a positive integer, "
+                             f"not {every!r}.")
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError("attach() needs the torch.optim.Optimizer that trains the model.")
         if type(model).__name__ == "OptimizedModule" or getattr(model, "_compiled_call_impl", None):
@@ -285,7 +307,7 @@ class Probe:
             parts, spec = [], []
 
             def add(name: str, tensor: torch.Tensor) -> None:
-                parts.append(tensor.reshape(-1).to(torch.float64))
+                parts.append(tensor.reshape(-1))
                 spec.append((name, tensor.numel()))
             if self._grad_norms:
                 add("gn", torch.stack(self._grad_norms))
@@ -305,7 +327,8 @@ class Probe:
             scale = self._scale.tensor()
             if scale is not None:
                 add("scale", scale)
-            flat = torch.cat([p.to(parts[0].device) for p in parts])
+            device = parts[0].device
+            flat = torch.cat([p if p.device == device else p.to(device) for p in parts])
             host, event = self._to_host(flat)
         self._before, self._grad_norms = None, []
         self._records += 1

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from actiscope_probe.runformat import Manifest, RunWriter, RunWriteError
+from actiscope_probe.runformat import Manifest, RunWriteError, RunWriter
 from actiscope_probe.sites import SiteState
 
 
@@ -91,7 +91,7 @@ class Sink:
         if p.host is not None:
             if p.event is not None:
                 p.event.synchronize()
-            flat = p.host.numpy().astype(np.float64, copy=False)
+            flat = p.host.float().numpy().astype(np.float64)  # cat promoted to one dtype
             offset = 0
             for name, length in p.spec:
                 parts[name] = flat[offset:offset + length]

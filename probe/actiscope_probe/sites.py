@@ -68,7 +68,7 @@ def unit_axis(ndim: int) -> int:
 
 
 def unit_reduce(fn: Any, x: torch.Tensor, dims: tuple[int, ...]) -> torch.Tensor:
-    """fn (torch.amax, amin or sum) over `dims`; for convolutions the contiguous H·W first (faster)."""
+    """fn (torch.amax, amin or sum) over `dims`; for convolutions H·W first (contiguous, faster)."""
     if x.ndim >= 4 and dims == (0, *range(2, x.ndim)):
         return fn(fn(x, dim=tuple(range(2, x.ndim))), dim=0)
     return fn(x, dim=dims)

@@ -21,7 +21,7 @@ def in_backward() -> bool:
 
 
 class Budget:
-    """Chooses the sampling stride so the probe's measured cost stays within `fraction` of a step."""
+    """Chooses the sampling strides so the probe's measured cost stays within `fraction`."""
 
     def __init__(self, fraction: float) -> None:
         """`fraction`: allowed probe time per unit of training time (0.03 = 3 %)."""

@@ -8,13 +8,12 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-from torch import nn  # noqa: E402
-
 from actiscope_probe.runformat import RunReader  # noqa: E402
+from torch import nn  # noqa: E402
 
 
 def mlp(inplace: bool = True, dead_bias: float = -50.0) -> nn.Sequential:
-    """8 -> 16 ReLU -> 12 Tanh -> 1; the first four ReLU units have a hugely negative bias (dead)."""
+    """8 -> 16 ReLU -> 12 Tanh -> 1; the first four ReLU units have a very negative bias (dead)."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(inplace=inplace), nn.Linear(16, 12), nn.Tanh(),
                           nn.Linear(12, 1))

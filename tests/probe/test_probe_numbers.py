@@ -10,10 +10,9 @@ import pytest
 from probe_helpers import arr, mlp, rows
 
 torch = pytest.importorskip("torch")
+import actiscope_probe  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
-
-import actiscope_probe  # noqa: E402
 
 
 def test_import_does_not_load_torch() -> None:
@@ -154,3 +153,38 @@ def test_sampling_records_first_20_then_every_k(tmp_path) -> None:
             model(torch.randn(4, 8)).sum().backward()
             opt.step()
     assert rows(run)["step"] == [*range(1, 21), 25, 30]
+
+
+def test_epoch_starts_a_new_dead_since_window(tmp_path) -> None:
+    model = mlp(dead_bias=0.0)
+    with torch.no_grad():  # unit 0 is dead where x0 < 0
+        model[0].weight[0] = 0.0
+        model[0].weight[0, 0] = 1.0
+        model[0].bias[0] = 0.0
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)
+    run = tmp_path / "e.actirun"
+    with actiscope_probe.attach(model, opt, run=run, every=1) as probe:
+        for step in range(4):
+            if step == 2:
+                probe.epoch()
+            x = torch.randn(32, 8)
+            x[:, 0] = 1.0 if step == 1 else -1.0  # alive only on step 2's batch
+            model(x).sum().backward()
+            opt.step()
+    got = rows(run)
+    assert got["window_step"] == [1, 1, 3, 3]
+    dead0 = [np.array(row[0]) for row in got["dead_window"]]
+    assert [d > 0 for d in dead0] == [True, False, True, True]
+
+
+def test_adaptive_sampling_thins_out_after_the_first_20_steps(tmp_path) -> None:
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.001)
+    run = tmp_path / "adaptive.actirun"
+    with actiscope_probe.attach(model, opt, run=run) as probe:
+        for _ in range(80):
+            model(torch.randn(4, 8)).sum().backward()
+            opt.step()
+    steps = rows(run)["step"]
+    assert steps[:20] == list(range(1, 21))
+    assert probe.stride > 1 and len(steps) < 80  # a tiny model: the probe would dominate

@@ -9,11 +9,10 @@ import pytest
 from probe_helpers import arr, mlp, rows
 
 torch = pytest.importorskip("torch")
-from torch import nn  # noqa: E402
-from torch.utils.checkpoint import checkpoint  # noqa: E402
-
 import actiscope_probe  # noqa: E402
 from actiscope_probe.runformat import RunWriteError  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.utils.checkpoint import checkpoint  # noqa: E402
 
 
 class Checkpointed(nn.Module):
