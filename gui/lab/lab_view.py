@@ -37,10 +37,11 @@ DATA_FIELDS = frozenset({"dataset", "csv_path", "noise", "n_samples", "n_classes
                          "test_fraction", "seed"})
 
 
-# Default arrangement (by view class name): two columns, the second pair of names tabbed.
-_COLUMNS = (("NetworkDiagramView", "GradFlowView"), ("DeathView", "TrainingView",
-                                                     "GradHeatmapView"))
-_TABS = (("GradHeatmapView", "UpdateRatioView"), ("GradFlowView", "PhaseDiagramView"))
+# Default arrangement (by view class name): two columns of two docks (three stacked docks
+# collapse to bare axes at 1280×720); the other views are tabs behind (front, behind).
+_COLUMNS = (("NetworkDiagramView", "GradFlowView"), ("DeathView", "TrainingView"))
+_TABS = (("GradFlowView", "GradHeatmapView"), ("GradFlowView", "PhaseDiagramView"),
+         ("TrainingView", "UpdateRatioView"))
 
 
 def _default_layout(views: list[QWidget]) -> tuple[list[list[int]], list[tuple[int, int]]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-LAYOUT_VERSION = 2      # bump when the set of docks changes so old stored layouts are ignored
+LAYOUT_VERSION = 3      # bump when the set of docks changes so old stored layouts are ignored
 FIRST_COLUMN_WEIGHT = 0.85  # the first column (the network diagram) is this much wider
 
 
@@ -62,7 +62,8 @@ class PlotsArea(QMainWindow):
                                      Qt.Orientation.Vertical)
         for front, behind in self._tabs:
             self.tabifyDockWidget(self._docks[front], self._docks[behind])
-            self._docks[front].raise_()
+        for front in dict.fromkeys(front for front, _ in self._tabs):
+            self._docks[front].raise_()         # the first view of each tab group in front
         widths = [FIRST_COLUMN_WEIGHT] + [1.0] * (len(tops) - 1)
         total = sum(widths)
         self.resizeDocks(tops, [int(1000 * w / total) for w in widths], Qt.Orientation.Horizontal)

@@ -44,10 +44,10 @@ class DeathView(QWidget):
         self.show_saturation.setToolTip("Fraction of units with |f′| below the saturation "
                                         "threshold for every sample of the batch (not dead).")
         self.graphics = theme.make_graphics_widget()
-        self.big_number = theme.add_label(self.graphics, row=0, col=0, colspan=2, size="20pt",
-                                                 color=theme.FOREGROUND, bold=True)
+        self.big_number = theme.add_label(self.graphics, row=0, col=0, colspan=2, size="15pt",
+                                          color=theme.FOREGROUND, bold=True)
         self.definition = theme.add_label(self.graphics, row=1, col=0, colspan=2, size="8pt",
-                                                 color=theme.FOREGROUND)
+                                          color=theme.FOREGROUND, justify="left")
         self.lines_plot = theme.add_plot(self.graphics, "Dead units per layer", "step",
                                          "units (%)", row=2, col=0)
         self.lines_plot.setDownsampling(auto=True, mode="peak")

@@ -34,18 +34,18 @@ class GradFlowView(QWidget):
                                    "norm (log scale)", row=0, col=0, log_y=True)
         legend = theme.add_legend(self.graphics, row=1, col=0, columns=2)
         self.note = theme.add_label(self.graphics, row=2, col=0, color=theme.FOREGROUND, size="8pt",
-                                           justify="left")
+                                    justify="left")
         self.trail = [self.plot.plot(pen=theme.pen(theme.faded(theme.ACCENT, 20 + 12 * k), 1.0))
                       for k in range(N_TRAIL)]
         self.current = self.plot.plot(pen=theme.pen(theme.ACCENT, 2.5), symbol="o", symbolSize=7,
                                       **theme.symbol_style(theme.ACCENT))
         self.signal = self.plot.plot(pen=theme.pen(theme.SECOND, 1.8, dashed=True), symbol="t",
                                      symbolSize=7, **theme.symbol_style(theme.SECOND))
-        legend.addItem(self.current, "‖dW_i‖_F (this step)")
-        legend.addItem(self.signal, "‖∂L/∂a_i‖_F signal at layer i's input")
-        legend.addItem(self.trail[-1], f"‖dW_i‖_F, previous {N_TRAIL} steps (fading)")
+        legend.addItem(self.current, "‖dW_i‖ this step")
+        legend.addItem(self.signal, "signal ‖∂L/∂a_i‖ into layer i")
+        legend.addItem(self.trail[-1], f"‖dW_i‖, {N_TRAIL} steps before")
         self.zeros = ZeroBand(self.plot, symbols=("x", "t"))
-        legend.addItem(self.zeros.markers[0], "0: no gradient (exactly zero)")
+        legend.addItem(self.zeros.markers[0], "0: no gradient")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)

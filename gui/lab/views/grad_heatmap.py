@@ -41,7 +41,7 @@ class GradHeatmapView(QWidget):
         theme.style_colorbar(self.colorbar, COLORBAR_LABEL, self.graphics)
         self.graphics.addItem(self.colorbar, row=0, col=1)
         self.note = theme.add_label(self.graphics, row=1, col=0, colspan=2, color=theme.FOREGROUND,
-                                           size="8pt", justify="left")
+                                    size="8pt", justify="left")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)

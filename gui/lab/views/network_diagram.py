@@ -50,7 +50,7 @@ class NetworkDiagramView(QWidget):
         theme.style_colorbar(self.colorbar, COLORBAR_LABEL, self.graphics)
         self.graphics.addItem(self.colorbar, row=0, col=1)
         self.legend_label = theme.add_label(self.graphics, row=1, col=0, colspan=2, size="8pt",
-                                                   color=theme.FOREGROUND, justify="left")
+                                            color=theme.FOREGROUND, justify="left")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)

@@ -31,6 +31,10 @@ class TrainingView(QWidget):
             f"<span style='color:{theme.SECOND.name()}'>test split</span>", "step", "accuracy (%)",
             row=1, col=0)
         self.accuracy_plot.setXLink(self.loss_plot)
+        # stacked plots share the step axis: drawn once, under the lower one (a dock at
+        # 1280×720 has ~250 px for both plots)
+        self.loss_plot.hideAxis("bottom")
+        self.loss_plot.setTitle(None)
         self.accuracy_plot.setYRange(0, 100, padding=0.02)
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setDownsampling(auto=True, mode="peak")
@@ -48,7 +52,7 @@ class TrainingView(QWidget):
         self.graphics.ci.layout.setColumnStretchFactor(0, 3)
         self.graphics.ci.layout.setColumnStretchFactor(1, 2)
         self.note = theme.add_label(self.graphics, row=2, col=0, colspan=2, size="8pt",
-                                           color=theme.FOREGROUND, justify="left")
+                                    color=theme.FOREGROUND, justify="left")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)

@@ -42,7 +42,7 @@ class UpdateRatioView(QWidget):
         self.curve = self.plot.plot(pen=theme.pen(theme.ACCENT, 2.0), symbol="o", symbolSize=7,
                                     **theme.symbol_style(theme.ACCENT))
         self.note = theme.add_label(self.graphics, row=1, col=0, size="8pt", color=theme.FOREGROUND,
-                                           justify="left")
+                                    justify="left")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)

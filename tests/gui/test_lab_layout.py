@@ -1,0 +1,53 @@
+"""The Lab at the smallest supported window (1280×720) and the default one: every plot readable.
+
+A plot is readable when its data area (the ViewBox) is at least MIN_W × MIN_H pixels and lies
+inside the window. Before, three docks stacked in one column left the loss, accuracy and
+dead-unit plots as bare axes at 1280×720, and long titles pushed the right-hand plots past the
+window's edge at 1400×900.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPoint, QRect
+
+from gui.app import create_main_window
+
+MIN_W, MIN_H = 80, 50
+
+
+def _plots(view):
+    """(title, PlotItem, GraphicsView) of every shown plot in a view (colour bars excluded)."""
+    for graphics in view.findChildren(pg.GraphicsView):
+        for item in graphics.scene().items():
+            if (isinstance(item, pg.PlotItem) and not isinstance(item, pg.ColorBarItem)
+                    and item.isVisible()):
+                yield item.titleLabel.text, item, graphics
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1400, 900)])
+def test_every_lab_plot_has_a_readable_data_area_inside_the_window(qtbot, size):
+    window = create_main_window()
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    lab = window.tab_widgets()[1]
+    window.tabs.setCurrentWidget(lab)
+    lab.presets.choose("dying-relu")
+    lab.advance(20)
+    window_rect = QRect(QPoint(0, 0), window.size())
+    checked = 0
+    for view, dock in zip(lab.views, lab.plots.docks(), strict=True):
+        dock.raise_()            # a tabbed view is measured while its tab is in front
+        qtbot.wait(30)
+        for title, plot, graphics in _plots(view):
+            box = plot.getViewBox().sceneBoundingRect()
+            top_left = graphics.mapTo(window, graphics.mapFromScene(box.topLeft()))
+            bottom_right = graphics.mapTo(window, graphics.mapFromScene(box.bottomRight()))
+            rect = QRect(top_left, bottom_right)
+            name = type(view).__name__
+            assert rect.width() >= MIN_W and rect.height() >= MIN_H, (name, title, rect)
+            assert window_rect.contains(rect), (name, title, rect, window_rect)
+            checked += 1
+    assert checked >= 9      # diagram, flow, heatmap, 2 death, 3 training, ratio, phase
