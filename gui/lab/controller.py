@@ -9,6 +9,7 @@ stays free (events, animations, tooltips) while a step computes, however slow th
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -21,6 +22,17 @@ TRAIN_BUDGET_S = 0.030   # training per batch: about 30 ms, so the views redraw 
 MAX_BUDGET_S = 0.250     # ... longer while the GUI needs longer per frame, but >= 4 frames/s
 PAUSE_WAIT_S = 0.040     # pause waits this long for the step in flight (keeps latency < 50 ms)
 JOIN_TIMEOUT_S = 10.0    # shutdown: longest wait for the step in flight (a huge net's step)
+# Frame pacing (issue 13, measured by bench/bench_app.py on a real X server). The worker's job
+# runs while the GUI paints, and both need the GIL and a CPU: a longer job slowed the paint, the
+# GUI answered later, and the old adaptive budget then made the next job longer still (up to
+# MAX_BUDGET_S: 2-14 frames/s). With FRAME_PACING the budget stays at TRAIN_BUDGET_S and, while
+# training runs, a thread waiting for the GIL gets it after GIL_SWITCH_S instead of Python's
+# 5 ms (each Qt call of a paint releases and retakes the GIL). False = the old behaviour;
+# GIL_SWITCH_S = None keeps Python's interval.
+FRAME_PACING = True
+GIL_SWITCH_S = 0.0005
+_saved_switch_interval: float | None = None   # Python's interval while a controller trains
+_training_controllers = 0
 _RATE_WINDOW_S = 1.0     # steps/s is averaged over this much wall time
 
 
@@ -168,7 +180,21 @@ class TrainingController(QObject):
     # -- the frame loop ----------------------------------------------------------------------
     def _set_running(self, running: bool) -> None:
         self._running = running
+        self._set_switch_interval(running)
         self.sigRunningChanged.emit(running)
+
+    @staticmethod
+    def _set_switch_interval(running: bool) -> None:
+        """A short GIL switch interval while any controller trains (restored when none does)."""
+        global _saved_switch_interval, _training_controllers
+        _training_controllers = max(0, _training_controllers + (1 if running else -1))
+        if (_training_controllers and FRAME_PACING and GIL_SWITCH_S
+                and _saved_switch_interval is None):
+            _saved_switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(GIL_SWITCH_S)
+        elif not _training_controllers and _saved_switch_interval is not None:
+            sys.setswitchinterval(_saved_switch_interval)
+            _saved_switch_interval = None
 
     def _any_diverged(self) -> bool:
         return any(trainer.diverged for trainer in self._trainers)
@@ -188,6 +214,9 @@ class TrainingController(QObject):
         """Batch about as long as the GUI's frame (so the worker trains while Qt paints); the
         time the finished job waited for the GUI says how much longer that frame was."""
         if job.cancel or not job.steps:
+            return
+        if FRAME_PACING:
+            self._budget_s = TRAIN_BUDGET_S
             return
         waited = time.perf_counter() - job.finished_at
         target = 0.9 * (job.finished_at - job.started_at) + waited
