@@ -12,6 +12,7 @@ from gui.lab.views.history_cache import shared_history
 from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
 from gui.lab.views.sticky_range import StickyRange, apply_y
+from gui.lab.views.theory_band import TheoryBand
 from gui.lab.views.zero_band import ZeroBand, consecutive
 
 N_TRAIL = 10
@@ -46,6 +47,7 @@ class GradFlowView(QWidget):
         legend.addItem(self.trail[-1], f"‖dW_i‖, {N_TRAIL} steps before")
         self.zeros = ZeroBand(self.plot, symbols=("x", "t"))
         legend.addItem(self.zeros.markers[0], "0: no gradient")
+        self.theory = TheoryBand(self.plot, legend)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -86,6 +88,7 @@ class GradFlowView(QWidget):
         if stats is None:
             self.current.setData([], [])
             self.signal.setData([], [])
+            self.theory.clear()
             theme.set_text(self.note, "no step yet")
             return
         layers = np.arange(1, len(stats.grad_norms) + 1, dtype=np.float64)
@@ -102,6 +105,7 @@ class GradFlowView(QWidget):
             item.setData(layers[keep], safe.values[keep], connect=consecutive(layers[keep]))
         zeros = self.zeros.show(bounds.floor, [(layers, stats.grad_norms),
                                                (layers, stats.signal_norms)])
+        self.theory.update(trainer, stats.grad_norms)
         offset = N_TRAIL - len(trail.values)
         for k, curve in enumerate(self.trail):
             if k >= offset:
@@ -115,13 +119,18 @@ class GradFlowView(QWidget):
         self._drawn = {"layer": layers, "grad": np.where(stats.grad_norms == 0, 0.0, grads.values),
                        "signal": np.where(stats.signal_norms == 0, 0.0, signal.values),
                        "trail": trail.values}
-        drawn = np.concatenate([grads.values, signal.values, trail.values.ravel()])
+        band = self.theory.predicted[np.isfinite(self.theory.predicted)
+                                     & (self.theory.predicted > 0)]
+        drawn = np.concatenate([grads.values, signal.values, trail.values.ravel(),
+                                np.clip(band, bounds.floor, bounds.ceiling)])
         low, high = float(drawn.min()), float(drawn.max())
         self._extremes = (min(self._extremes[0], low), max(self._extremes[1], high))
         self._recent = (low, high)
         notes = [n for n in (clamp_counts_text(grads), clamp_counts_text(signal)) if n]
         if zeros:
             notes = [f"{zeros} values exactly 0 (no gradient), red on the 0 band"]
+        if self.theory.note and not notes:
+            notes = [self.theory.note]
         set_live_text(self.note, f"step {stats.step}" + (" — " + notes[0] if notes else "")
                        + ("" if not stats.diverged else " — diverged, weights not updated"))
         self._apply_range()

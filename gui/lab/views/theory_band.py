@@ -106,8 +106,7 @@ class TheoryBand:
                                        brush=pg.mkBrush(theme.faded(BAND_COLOR, 40)))
         plot.addItem(self.fill)
         if legend is not None:
-            legend.addItem(self.center, "‖dW_i‖ predicted by mean-field theory at init (band: "
-                                        "one network's spread)")
+            legend.addItem(self.center, "theory at init (band: spread)")
         self._key: tuple | None = None
         self._model: BandModel | str = ""
         self.predicted: np.ndarray = np.zeros(0)   # (L,) the norms drawn (nan at layer 1)
