@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401  (not imported by `import pyqtgraph`, FACTS.md)
+import pyqtgraph.exporters  # noqa: F401  (`import pyqtgraph` does not import its exporters)
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPaintDevice, QPainter, QRegion
 from PySide6.QtWidgets import QGraphicsWidget, QWidget

@@ -1,7 +1,8 @@
 """SVG export via pyqtgraph's SVGExporter, verified by loading it back; QSvgGenerator fallback.
 
-pyqtgraph 0.14.0's SVGExporter raises on Qt >= 6.11 (FACTS.md), and a file that exists is not a
-file that renders, so every SVG is loaded back with QSvgRenderer before it replaces the target.
+pyqtgraph 0.14.0's SVGExporter raises on Qt >= 6.11 (ValueError "not enough values to unpack" in
+correctCoordinates: Qt now closes paths with Z), and a file that exists is not a file that
+renders, so every SVG is loaded back with QSvgRenderer before it replaces the target.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 from pathlib import Path
 
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401  (not imported by `import pyqtgraph`, FACTS.md)
+import pyqtgraph.exporters  # noqa: F401  (`import pyqtgraph` does not import its exporters)
 from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator, QSvgRenderer
@@ -68,7 +69,7 @@ def export_svg(target: ExportTarget, path: str | os.PathLike) -> Path:
             try:
                 _write_with_pyqtgraph(target.item, tmp)
                 written = svg_renders(tmp)
-            except Exception:  # noqa: BLE001  any exporter bug (FACTS.md) -> the Qt fallback
+            except Exception:  # noqa: BLE001  any exporter bug (e.g. Qt >= 6.11) -> the Qt fallback
                 written = False
         if not written:
             _write_with_qt(target, tmp)
