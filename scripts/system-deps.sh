@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian libraries Qt needs (FACTS.md), only those missing. Uses sudo when not root.
+# Installs the Debian libraries Qt needs, only those missing. Uses sudo when not root.
 #   offscreen rendering (tests, --smoke): libgl1 libegl1 libxkbcommon0 libglib2.0-0 libfontconfig1
 #                                         libdbus-1-3 + a font (without one, text renders as boxes)
 #   a real window (xcb):                  libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4

@@ -1,4 +1,5 @@
-"""Initialiser statistics (PyTorch/FACTS.md formulas) and seeding."""
+"""Initialiser statistics (PyTorch's formulas: Xavier Var = 2/(fan_in + fan_out), He 2/fan_in,
+LeCun 1/fan_in, nn.Linear default U(±1/√fan_in)) and seeding."""
 
 from __future__ import annotations
 

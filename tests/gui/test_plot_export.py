@@ -72,7 +72,7 @@ def test_svg_loads_back_and_renders_the_curves(target, tmp_path):
 
 def test_svg_falls_back_to_qt_when_pyqtgraph_fails(target, tmp_path, monkeypatch):
     def broken(item, path):
-        raise ValueError("not enough values to unpack")     # the Qt >= 6.11 failure (FACTS.md)
+        raise ValueError("not enough values to unpack")     # pyqtgraph 0.14 on Qt >= 6.11
     monkeypatch.setattr(svg_module, "_write_with_pyqtgraph", broken)
     path = export_svg(target, tmp_path / "fallback.svg")
     assert colour_count(render_svg(path)) > 50

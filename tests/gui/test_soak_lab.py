@@ -1,7 +1,8 @@
 """Soak: 20,000 rendered Lab frames with training running, offscreen; no crash, bounded memory.
 
 PySide6 6.12 on CPython 3.11 aborted after ~16,000 repaints of Python-overridden paint methods
-(FACTS.md); this is the test that proves the pinned Qt clean in our own app.
+(each override leaked a reference to None); this is the test that proves the pinned Qt clean in
+our own app.
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ def _lab(qtbot, config: ExperimentConfig) -> LabView:
 @pytest.mark.parametrize("config", [
     SMALL.replace(dataset="sine", lr=1e6, init="normal", init_std=1e3),
     SMALL.replace(lr=100.0, init="normal", init_std=1.0, activation="linear", depth=4,
-                  width=16, dataset="spirals"),       # unflagged inf norms (finding R8)
+                  width=16, dataset="spirals"),       # inf norms on a step not flagged as diverged
 ], ids=["diverging", "overflowing-norms"])
 def test_views_never_pass_non_finite_values_to_pyqtgraph(qtbot, monkeypatch, config):
     spy = _PlotInputSpy(monkeypatch)
