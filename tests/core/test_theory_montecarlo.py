@@ -1,8 +1,9 @@
 """Mean-field prediction vs Monte Carlo: wide random networks, measured q^l and gradient norms.
 
 Width 2000, depth 10, a batch of 64 independent inputs and 3 seeded networks per case. One
-network's q^l scatters by ~1-3 % per layer and its gradient ratio by ~2-5 % (finite width,
-research/mean-field.md section 4); the average of three agrees with the theory to about 1 %.
+network's q^l scatters by ~1-3 % per layer and its gradient ratio by ~2-5 % (finite-width
+fluctuations, which the mean-field limit leaves out); the average of three agrees with the
+theory to about 1 %.
 Cases are chosen where inputs stay decorrelated (chaotic or critical, little bias), so the batch
 averages; in the ordered phase inputs collapse and only more networks would help.
 """

