@@ -1,6 +1,6 @@
 """Mean-field prediction of the per-layer gradient norm, drawn as a dashed band on a log-y plot.
 
-Theory (core.theory, research/mean-field.md): ‖δ^i‖² / ‖δ^L‖² = Π_{k=i}^{L-1} χ(q^k), and one
+Theory (core/theory/meanfield.py): ‖δ^i‖² / ‖δ^L‖² = Π_{k=i}^{L-1} χ(q^k), and one
 example's weight gradient has ‖dW_i‖² = ‖δ^i‖² ‖a_{i-1}‖² with ‖a_{i-1}‖² = n_{i-1} E[φ(√q z)²]
 (the data's own mean ‖x‖² for i = 1). The band is that shape scaled so layer L sits on the
 measured output-layer norm; its width is one network's finite-width scatter (≈ ±2σ in log).
