@@ -30,6 +30,7 @@ __all__ = [
     "available_activations",
     "get_activation",
     "is_formula_name",
+    "split_activation_list",
 ]
 
 
@@ -170,3 +171,19 @@ def get_activation(name: str, **params: float) -> Activation:
     for key, value in params.items():
         values[key] = _check_param(name, specs[key], value)
     return Activation(canonical, values)
+
+
+def split_activation_list(text: str) -> list[str]:
+    """Split at commas outside () and [], so 'relu,formula:where(x > 0, x, 0)' is two items."""
+    parts: list[str] = []
+    depth = start = 0
+    for index, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+        elif char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts

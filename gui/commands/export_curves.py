@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.activations import activation_info, get_activation
+from core.activations import activation_info, get_activation, split_activation_list
 from gui.explorer.sampling import curves_table, sample_x
 from gui.export.atomic import check_export_path
 from gui.export.table import write_csv
@@ -23,22 +23,6 @@ MAX_SAMPLES = 1_000_000
 MIN_SIDE, MAX_SIDE = 16, 20000
 
 
-def split_top_level(text: str) -> list[str]:
-    """Split at commas outside () and [], so 'relu,formula:where(x > 0, x, 0)' is two items."""
-    parts: list[str] = []
-    depth = start = 0
-    for index, char in enumerate(text):
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth = max(0, depth - 1)
-        elif char == "," and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    parts.append(text[start:])
-    return parts
-
-
 def parse_activations(text: str) -> list[str]:
     """'sigmoid,tanh,silu' -> canonical names, duplicates dropped; ValueError names the choices.
 
@@ -46,7 +30,7 @@ def parse_activations(text: str) -> list[str]:
     brackets do not split the list.
     """
     names: list[str] = []
-    for part in split_top_level(text):
+    for part in split_activation_list(text):
         if part.strip():
             name = activation_info(part.strip()).name
             if name not in names:

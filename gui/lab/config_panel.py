@@ -25,7 +25,7 @@ from gui.lab.field_editors import BoolEditor, FieldEditor, make_editor
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Data", ("dataset", "csv_path", "noise", "n_samples", "n_classes")),
     ("Network", ("depth", "width", "hidden_sizes", "activation", "activation_params", "init",
-                 "init_std", "bias_init", "residual")),
+                 "init_std", "bias_init", "bias_std", "residual", "normalization")),
     ("Optimizer (applies live)", ("optimizer", "lr", "momentum", "beta1", "beta2", "eps",
                                   "batch_size", "l2")),
     ("Run", ("seed", "dtype", "loss", "test_fraction", "dead_refresh_every",

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.activations import split_activation_list
 from core.config_fields import FieldSpec
 
 AUTO_TEXT = "(automatic)"
@@ -267,6 +268,13 @@ class ChoiceEditor(FieldEditor):
         self.row.addWidget(self.combo, 1)
         self.per_layer: QLineEdit | None = None
         if spec.per_layer:
+            # the activation can also be typed: a formula such as formula:x*sigmoid(x)
+            self.combo.setEditable(True)
+            self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            self.combo.setToolTip(spec.tooltip + " Or type your own: formula:x*tanh(softplus(x))"
+                                  " (see Help ▸ Activation reference).")
+            self._typed = self.combo.currentText()
+            self.combo.lineEdit().editingFinished.connect(self._on_typed)
             self.per_layer = QLineEdit()
             self.per_layer.setPlaceholderText("or per layer: relu, relu, tanh, …")
             self.per_layer.setToolTip("Optional: one name per hidden layer, comma-separated; "
@@ -280,6 +288,12 @@ class ChoiceEditor(FieldEditor):
             return self.per_layer
         return self.combo
 
+    def _on_typed(self) -> None:
+        """A typed activation (Enter or focus out) is committed once, when it changed."""
+        if self.combo.currentText() != self._typed:
+            self._typed = self.combo.currentText()
+            self.sigCommitted.emit()
+
     def _on_per_layer_finished(self) -> None:
         if self.per_layer.text() != self._last_per_layer:
             self._last_per_layer = self.per_layer.text()
@@ -288,7 +302,7 @@ class ChoiceEditor(FieldEditor):
 
     def value(self) -> object:
         if self.per_layer is not None and self.per_layer.text().strip():
-            return [p.strip() for p in self.per_layer.text().split(",") if p.strip()]
+            return [p.strip() for p in split_activation_list(self.per_layer.text()) if p.strip()]
         text = self.combo.currentText()
         return None if text == AUTO_TEXT else text
 
@@ -296,14 +310,20 @@ class ChoiceEditor(FieldEditor):
         blocked = self.combo.blockSignals(True)
         if isinstance(value, list):
             self.per_layer.setText(", ".join(value))
+            if self.combo.findText(value[0]) < 0:
+                self.combo.addItem(value[0])
             self.combo.setCurrentText(value[0])
         else:
             if self.per_layer is not None:
                 self.per_layer.clear()
-            self.combo.setCurrentText(AUTO_TEXT if value is None else str(value))
+            text = AUTO_TEXT if value is None else str(value)
+            if self.combo.findText(text) < 0:
+                self.combo.addItem(text)      # a formula activation (typed or from a session)
+            self.combo.setCurrentText(text)
         if self.per_layer is not None:
             self._last_per_layer = self.per_layer.text()
             self.combo.setEnabled(not self._last_per_layer.strip())
+            self._typed = self.combo.currentText()
         self.combo.blockSignals(blocked)
 
 

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from core.activations import get_activation
-from gui.commands.export_curves import parse_activations, parse_params, split_top_level
+from core.activations import split_activation_list as split_top_level
+from gui.commands.export_curves import parse_activations, parse_params
 
 ROOT = Path(__file__).resolve().parents[2]
 ELU = "formula:where(x > 0, x, a*(exp(x) - 1)); a=1 in [0.1, 5]"

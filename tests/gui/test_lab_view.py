@@ -194,3 +194,29 @@ def test_own_csv_can_be_chosen_loaded_through_the_dialog_and_trained(lab, tmp_pa
     lab.advance(300)
     assert lab.trainer.dataset.input_dim == 3
     assert lab.trainer.last.test_accuracy >= 0.85
+
+
+def test_formula_activation_survives_the_form_and_can_be_typed(lab):
+    swish = "formula:x*sigmoid(x)"
+    lab.set_config(SMALL.replace(activation=swish))
+    editor = lab.panel.editor("activation")
+    canonical = lab.config().activation
+    assert canonical.startswith("formula:")
+    assert editor.value() == canonical                  # the form shows what the trainer uses
+    lab.panel.editor("depth").commit_text("4")           # another edit keeps the formula
+    assert lab.config().activation == canonical
+    assert lab.trainer.network.activations[0].name == canonical
+    editor.combo.lineEdit().setText("formula:where(x > 0, x, 0.1*x)")   # typed, then Enter
+    editor.combo.lineEdit().editingFinished.emit()
+    assert lab.config().activation.startswith("formula:where(")
+    x = np.array([-2.0, 3.0])
+    np.testing.assert_allclose(lab.trainer.network.activations[0].f(x), [-0.2, 3.0])
+    editor.combo.lineEdit().setText("formula:__import__('os')")
+    editor.combo.lineEdit().editingFinished.emit()
+    assert lab.panel.field_error("activation").endswith(".")
+    assert lab.config().activation.startswith("formula:where(")
+    lab.panel.editor("activation").per_layer.setText(
+        "relu, formula:where(x > 0, x, 0.1*x), tanh, relu")
+    lab.panel.editor("activation").per_layer.editingFinished.emit()
+    assert [a.name for a in lab.trainer.network.activations][1].startswith("formula:where(")
+    assert len(lab.trainer.network.activations) == 4
