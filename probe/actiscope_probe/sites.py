@@ -79,7 +79,7 @@ def peak_derivative(kind: str, module: nn.Module, a: torch.Tensor,
     """(width,) per-unit peak |f'| over the batch (or a stand-in that is 0 exactly when dead)."""
     a = a.detach()
     if kind == "relu":
-        return unit_reduce(torch.amax, a, dims).clamp_(min=0)
+        return unit_reduce(torch.amax, a, dims)  # a >= 0 already
     if kind == "hardswish":
         return unit_reduce(torch.amax, a.abs(), dims)
     if kind == "hardtanh":
