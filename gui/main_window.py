@@ -27,6 +27,7 @@ from gui.about import ABOUT_HTML, APP_NAME
 from gui.explorer.reference_dialog import show_activation_reference
 from gui.export import ExportError, ExportTarget
 from gui.resources import resource_path
+from gui.window_shortcuts import WindowShortcuts
 from gui.settings import app_settings
 
 GEOMETRY_KEY, STATE_KEY, TAB_KEY = "window/geometry", "window/state", "window/tab"
@@ -49,6 +50,7 @@ class MainWindow(QMainWindow):
         self.close_guards: list[Callable[[], bool]] = []
         self._saved_tab = 0
         self._build_menus()
+        self._shortcuts = WindowShortcuts(self)
         self.statusBar().showMessage("Tick activations on the left; right-click a plot to "
                                      "export it; F1 lists the keyboard shortcuts.")
         self._restore_window()

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 import gui.lab.views as lab_views
 from core.config import ExperimentConfig
 from core.trainer import Trainer
-from gui.export import ExportTarget
+from gui.export import ExportTarget, install_export_menu
 from gui.lab.banner import DivergenceBanner
 from gui.lab.compare_view import CompareView
 from gui.lab.config_panel import ConfigPanel
@@ -88,6 +88,9 @@ class LabView(QWidget):
         self.views = [cls() for cls in lab_views.ALL_VIEWS]
         self.plots = PlotsArea(self.views, *_default_layout(self.views))
         self.compare = CompareView()
+        # Right-click ▸ Export… on every plot (its data as PNG, SVG or CSV)
+        for view in (*self.views, self.compare):
+            install_export_menu(view, view.export_targets)
         self._pages = QStackedWidget()
         self._pages.addWidget(self.plots)
         self._pages.addWidget(self.compare)

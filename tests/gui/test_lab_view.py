@@ -220,3 +220,40 @@ def test_formula_activation_survives_the_form_and_can_be_typed(lab):
     lab.panel.editor("activation").per_layer.editingFinished.emit()
     assert [a.name for a in lab.trainer.network.activations][1].startswith("formula:where(")
     assert len(lab.trainer.network.activations) == 4
+
+
+def test_every_lab_plot_has_right_click_export(lab, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from gui.export import export_dialog
+    opened = []
+    monkeypatch.setattr(export_dialog.ExportDialog, "exec",
+                        lambda self: opened.append([t.title for t in self.targets]) or 0)
+    for view in (*lab.views, lab.compare):
+        assert view.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
+        export = next(a for a in view.actions() if a.text() == "Export\u2026")
+        export.trigger()
+        assert opened[-1] == [t.title for t in view.export_targets()]
+    assert len(opened) == len(lab.views) + 1
+
+
+def test_window_shortcuts_win_over_a_focused_text_field(qtbot):
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app import create_main_window
+    window = create_main_window()
+    qtbot.addWidget(window)
+    window.show()
+    lab = window.tab_widgets()[1]
+    window.tabs.setCurrentWidget(lab)
+    field = lab.panel.editor("noise").input_widget()
+    field.setFocus()
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    for key, wins in ((Qt.Key.Key_E, True), (Qt.Key.Key_K, True), (Qt.Key.Key_C, False)):
+        event = QKeyEvent(QEvent.Type.ShortcutOverride, key, ctrl)
+        event.ignore()
+        QApplication.sendEvent(field, event)
+        # accepted = the field keeps the key; ignored = the window's shortcut fires
+        assert event.isAccepted() is not wins, key
