@@ -27,8 +27,8 @@ from gui.about import ABOUT_HTML, APP_NAME
 from gui.explorer.reference_dialog import show_activation_reference
 from gui.export import ExportError, ExportTarget
 from gui.resources import resource_path
-from gui.window_shortcuts import WindowShortcuts
 from gui.settings import app_settings
+from gui.window_shortcuts import WindowShortcuts
 
 GEOMETRY_KEY, STATE_KEY, TAB_KEY = "window/geometry", "window/state", "window/tab"
 DEFAULT_SIZE = (1400, 900)
