@@ -21,8 +21,9 @@ every measurement in a fresh child process with QT_QPA_PLATFORM=xcb and a fresh 
   ctypes on its own X connection: exact send times, no xdotool start-up) to the Play/Pause
   button; latency = send -> the Play/Pause handler ran (and -> the button repainted).
 * where the time goes: per data frame, the worker's training job, each view's refresh(), each
-  view's paint, the rest of the GUI thread and its idle time (event dispatcher aboutToBlock/awake);
-  then a 5 s cProfile of the GUI thread.
+  view's paint, the rest of the GUI thread, and its CPU / run-queue / off-CPU time (from
+  /proc/self/task/<tid>/schedstat: off-CPU = idle or waiting for the GIL); then a 5 s cProfile of
+  the GUI thread.
 
 `--modes before,after` runs each size with the frame-pacing changes of issue 13 switched off
 (the old code paths, selected by gui.lab.controller.FRAME_PACING = False) and on, side by side.
@@ -129,8 +130,9 @@ def startup(display: str, warm_runs: int) -> None:
              for k in ("interp", "imports", "created", "shown", "first_paint")}
     print(f"  warm split (median): interpreter {parts['interp']:.2f} s, imports "
           f"{parts['imports'] - parts['interp']:.2f} s, create window "
-          f"{parts['created'] - parts['imports']:.2f} s, show {parts['shown'] - parts['created']:.2f}"
-          f" s, show -> first paint {parts['first_paint'] - parts['shown']:.2f} s")
+          f"{parts['created'] - parts['imports']:.2f} s, show "
+          f"{parts['shown'] - parts['created']:.2f} s, show -> first paint "
+          f"{parts['first_paint'] - parts['shown']:.2f} s")
     importtime(display)
 
 
@@ -169,31 +171,40 @@ def _p90(values: list[float]) -> float:
     return s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))] if s else float("nan")
 
 
-def play(display: str, modes: list[str], seconds: float, clicks: int, profile: bool) -> None:
-    """Per size, per mode (side by side): presented frames/s, click latency, time split."""
-    results = {}
-    for depth, width, goal in SIZES:
-        for mode in modes:
-            with tempfile.TemporaryDirectory() as tmp:
-                env = _child_env(display, str(Path(tmp) / "settings.ini"))
-                r = _run_child(["--child-play", f"--depth={depth}", f"--width={width}",
-                                f"--mode={mode}", f"--seconds={seconds}", f"--clicks={clicks}",
-                                *(["--profile"] if profile else [])], env)
-            results[(depth, width, mode)] = r
-            _print_play(depth, width, goal, mode, r)
-    if len(modes) > 1:
-        print("== side by side (new-data frames/s, click median / p90 ms)")
+def play(display: str, modes: list[str], seconds: float, clicks: int, profile: bool,
+         rounds: int) -> None:
+    """Per size, per mode (side by side, order alternating per round): presented frames/s,
+    click latency, time split; then the median of the rounds per mode."""
+    results: dict[tuple, list[dict]] = {}
+    for round_index in range(rounds):
         for depth, width, goal in SIZES:
-            row = []
-            for mode in modes:
-                r = results[(depth, width, mode)]
-                lat = r["click_ms"]
-                row.append(f"{mode}: {r['data_fps']:5.1f} fps ({r['data_fps'] / goal:.2f}× goal), "
-                           f"click {statistics.median(lat) if lat else float('nan'):.0f}/"
-                           f"{_p90(lat):.0f} ms")
-            a, b = (results[(depth, width, m)]["data_fps"] for m in modes[:2])
-            print(f"  {depth:3d} × {width:<4d} " + " | ".join(row)
-                  + (f" | {modes[1]}/{modes[0]} = {b / a:.2f}×" if a else ""))
+            for mode in (modes if round_index % 2 == 0 else modes[::-1]):
+                with tempfile.TemporaryDirectory() as tmp:
+                    env = _child_env(display, str(Path(tmp) / "settings.ini"))
+                    r = _run_child(["--child-play", f"--depth={depth}", f"--width={width}",
+                                    f"--mode={mode}", f"--seconds={seconds}",
+                                    f"--clicks={clicks}",
+                                    *(["--profile"] if profile and round_index == 0 else [])],
+                                   env)
+                results.setdefault((depth, width, mode), []).append(r)
+                _print_play(depth, width, goal, mode, r)
+    print(f"== side by side: median of {rounds} round(s) per mode (new-data frames/s; Pause "
+          "click -> handler median / p90 ms over all clicks)")
+    for depth, width, goal in SIZES:
+        medians = {}
+        for mode in modes:
+            runs = results[(depth, width, mode)]
+            fps = [r["data_fps"] for r in runs]
+            lat = [ms for r in runs for ms in r["click_ms"]]
+            medians[mode] = statistics.median(fps)
+            print(f"  {depth:3d} × {width:<4d} {mode:>7}: {medians[mode]:5.1f} fps "
+                  f"({medians[mode] / goal:.2f}× the ≥ {goal:g} goal; runs "
+                  + ", ".join(f"{v:.1f}" for v in fps)
+                  + f"), click {statistics.median(lat) if lat else float('nan'):.0f}/"
+                  f"{_p90(lat):.0f} ms ({_p90(lat) / CLICK_GOAL_MS:.2f}× the ≤ 100 ms goal)")
+        if len(modes) > 1 and medians[modes[0]]:
+            print(f"  {depth:3d} × {width:<4d} {modes[-1]}/{modes[0]} = "
+                  f"{medians[modes[-1]] / medians[modes[0]]:.2f}×")
 
 
 def _print_play(depth: int, width: int, goal: float, mode: str, r: dict) -> None:
@@ -241,11 +252,11 @@ def child_startup() -> None:
     marks = {"interp": time.monotonic() - t0}
     sys.path.insert(0, str(ROOT))
     sys.argv = [str(ROOT / "main.py")]
-    import main as entry   # sets OPENBLAS_NUM_THREADS as `python main.py` does
-
-    import gui.app as app_module
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication, QWidget
+
+    import gui.app as app_module
+    import main as entry  # sets OPENBLAS_NUM_THREADS as `python main.py` does
     marks["imports"] = time.monotonic() - t0
     original = app_module.create_main_window
 
@@ -332,7 +343,7 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
 
     import pyqtgraph as pg
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
-    from PySide6.QtWidgets import QApplication, QGraphicsView
+    from PySide6.QtWidgets import QGraphicsView
 
     import gui.lab.controller as controller_module
     import gui.lab.step_worker as worker_module
@@ -363,7 +374,7 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
                     paint_time[name] += spent
                     totals["paint"] += spent
     pg.GraphicsView.paintEvent = timed_paint
-    app = create_app([sys.argv[0]])
+    app = create_app([sys.argv[0]])  # noqa: F841  (kept alive for the run)
     window = create_main_window()
     window.move(0, 0)
     window.show()
@@ -425,9 +436,9 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
 
 
     for view in lab.views:
-        original_refresh = view.refresh
+        original_refresh, view_name = view.refresh, type(view).__name__
 
-        def timed_refresh(*args, _f=original_refresh, _name=type(view).__name__, **kw):
+        def timed_refresh(*args, _f=original_refresh, _name=view_name, **kw):
             start = clock()
             try:
                 return _f(*args, **kw)
@@ -568,6 +579,8 @@ def main() -> int:
     parser.add_argument("--modes", default="before,after",
                         help="'before' = frame pacing of issue 13 off, 'after' = on, "
                              "'budget' = its fixed training budget only")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="repeat each size and mode, alternating the order (noisy machine)")
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--skip-play", action="store_true")
     parser.add_argument("--no-profile", action="store_true")
@@ -592,7 +605,7 @@ def main() -> int:
             startup(x.display, args.warm_runs)
         if not args.skip_play:
             play(x.display, [m for m in args.modes.split(",") if m], args.seconds, args.clicks,
-                 not args.no_profile)
+                 not args.no_profile, args.rounds)
     finally:
         x.stop()
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
