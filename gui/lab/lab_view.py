@@ -132,6 +132,7 @@ class LabView(QWidget):
         self.banner.sigReset.connect(self.reset)
         self.panel.sigConfigEdited.connect(self._on_config_edited)
         self.presets.sigPresetChosen.connect(self._on_preset_chosen)
+        self.sigConfigChanged.connect(self.presets.show_config)
         self.compare.sigVariationChanged.connect(self.reset)
         for view, dock in zip(self.views, self.plots.docks(), strict=True):
             # A view brought to front (tab switch) redraws at once, even while paused (once the

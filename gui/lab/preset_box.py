@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from core.presets import available_presets, get_preset
 
-CHOOSE_TEXT = "Load a preset experiment…"
+CHOOSE_TEXT = "Custom settings — load a preset…"
 MIN_VISIBLE_CHARS = 18
 
 
@@ -52,6 +52,13 @@ class PresetBox(QWidget):
         self.combo.setCurrentIndex(self.combo.findData(name))
         self._show(preset)
         self.sigPresetChosen.emit(preset.config)
+
+    def show_config(self, config) -> None:
+        """Show the preset whose config this is, or "Custom settings" (an opened session, a
+        field edited after loading a preset) so the explanation never describes another run."""
+        name = next((n for n in available_presets() if get_preset(n).config == config), None)
+        if name != self.current_name() or (name is None and self.explanation.isVisible()):
+            self.show_preset(name)
 
     def show_preset(self, name: str | None) -> None:
         """Select `name` and show its explanation without loading it (settings restore)."""

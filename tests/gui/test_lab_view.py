@@ -257,3 +257,39 @@ def test_window_shortcuts_win_over_a_focused_text_field(qtbot):
         QApplication.sendEvent(field, event)
         # accepted = the field keeps the key; ignored = the window's shortcut fires
         assert event.isAccepted() is not wins, key
+
+
+def test_reset_and_a_new_preset_leave_no_plot_of_the_previous_run(lab):
+    import pyqtgraph as pg
+    lab.presets.choose("dying-relu")
+    lab.advance(30)
+    death = next(v for v in lab.views if type(v).__name__ == "DeathView")
+    assert death.grid.image.image is not None
+    for change in (lab.reset, lambda: lab.presets.choose("sigmoid-vanishing")):
+        change()
+        assert lab.trainer.step_count == 0
+        assert death.grid.image.image is None
+        assert "not measured yet" in death.grid.plot.titleLabel.text
+        for view in lab.views:
+            if type(view).__name__ in ("NetworkDiagramView", "TrainingView", "PhaseDiagramView"):
+                continue      # structure, the data and the init prediction: not run history
+            for graphics in view.findChildren(pg.GraphicsView):
+                for item in graphics.scene().items():
+                    if isinstance(item, pg.PlotDataItem) and item.isVisible():
+                        assert item.xData is None or len(item.xData) == 0, type(view).__name__
+
+
+def test_preset_box_says_custom_when_the_config_is_no_preset(lab, tmp_path):
+    lab.presets.choose("dying-relu")
+    assert lab.presets.current_name() == "dying-relu"
+    assert lab.presets.explanation.isVisible()
+    lab.panel.editor("width").commit_text("17")          # edited after loading: not the preset
+    assert lab.presets.current_name() is None
+    assert lab.presets.combo.currentText().startswith("Custom")
+    assert not lab.presets.explanation.isVisible()
+    lab.set_config(lab.config().replace(width=32))        # back to the preset's own settings
+    assert lab.presets.current_name() == "dying-relu"
+    session = tmp_path / "s.actiscope.json"
+    ExperimentConfig(depth=2, width=8, seed=5).save(session)
+    lab.set_config(ExperimentConfig.load(session))       # what File ▸ Open session does
+    assert lab.presets.current_name() is None and not lab.presets.explanation.isVisible()

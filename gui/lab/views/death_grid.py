@@ -64,8 +64,13 @@ class DeadGridPlot:
         self._shown: tuple[int, tuple[int, ...]] | None = None
 
     def forget(self) -> None:
-        """Draw the next update() whatever its step (a new trainer may repeat a step number)."""
+        """A new run: clear the grid (no stale units of the last run) and draw the next update()
+        whatever its step (a new trainer may repeat a step number)."""
         self._shown = None
+        self.cells = np.zeros((0, 0))
+        self.image.clear()
+        self.plot.setTitle(f"{self.title} — not measured yet", color=theme.FOREGROUND,
+                           size="9pt")
 
     def update(self, dead_units: Sequence[np.ndarray], step: int) -> None:
         """Redraw from the per-hidden-layer bool masks measured at `step`; the masks change only

@@ -89,6 +89,7 @@ class GradFlowView(QWidget):
             self.current.setData([], [])
             self.signal.setData([], [])
             self.theory.clear()
+            self.zeros.show(None, [])
             theme.set_text(self.note, "no step yet")
             return
         layers = np.arange(1, len(stats.grad_norms) + 1, dtype=np.float64)
