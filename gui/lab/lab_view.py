@@ -37,6 +37,8 @@ DATA_FIELDS = frozenset({"dataset", "csv_path", "noise", "n_samples", "n_classes
                          "test_fraction", "seed"})
 
 
+DEFAULT_SPLITTER_SIZES = [340, 1260]     # settings panel | plots (pixels, scaled by Qt)
+
 # Default arrangement (by view class name): two columns of two docks (three stacked docks
 # collapse to bare axes at 1280×720); the other views are tabs behind (front, behind).
 _COLUMNS = (("NetworkDiagramView", "GradFlowView"), ("DeathView", "TrainingView"))
@@ -108,7 +110,7 @@ class LabView(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([340, 1260])
+        self.splitter.setSizes(DEFAULT_SPLITTER_SIZES)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.splitter)
@@ -322,6 +324,11 @@ class LabView(QWidget):
     def menu_actions(self) -> list[QAction]:
         """Play/Pause, Step, Reset and Compare, for the main window's Lab menu."""
         return [*self._actions.all(), self._compare_action]
+
+    def reset_layout(self) -> None:
+        """View ▸ Reset layout: every dock back in its default place and size, default splitter."""
+        self.plots.arrange_default()
+        self.splitter.setSizes(DEFAULT_SPLITTER_SIZES)
 
     def save_settings(self, settings) -> None:
         """Store config, layout, splitter, speed and compare variation."""

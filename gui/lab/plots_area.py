@@ -67,6 +67,9 @@ class PlotsArea(QMainWindow):
         widths = [FIRST_COLUMN_WEIGHT] + [1.0] * (len(tops) - 1)
         total = sum(widths)
         self.resizeDocks(tops, [int(1000 * w / total) for w in widths], Qt.Orientation.Horizontal)
+        for column in columns:     # equal heights: a squashed dock gets its share back
+            docks = [self._docks[i] for i in column]
+            self.resizeDocks(docks, [1000] * len(docks), Qt.Orientation.Vertical)
 
     def save_layout(self) -> QByteArray:
         """The dock arrangement as bytes (for QSettings)."""

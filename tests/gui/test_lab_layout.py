@@ -51,3 +51,27 @@ def test_every_lab_plot_has_a_readable_data_area_inside_the_window(qtbot, size):
             assert window_rect.contains(rect), (name, title, rect, window_rect)
             checked += 1
     assert checked >= 9      # diagram, flow, heatmap, 2 death, 3 training, ratio, phase
+
+
+def test_reset_layout_restores_squashed_and_floating_docks(qtbot):
+    from PySide6.QtCore import Qt
+    window = create_main_window()
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    lab = window.tab_widgets()[1]
+    window.tabs.setCurrentWidget(lab)
+    qtbot.wait(30)
+    docks = lab.plots.docks()
+    default = {d.objectName(): d.height() for d in docks if not d.visibleRegion().isEmpty()}
+    squashed, floating = docks[0], docks[3]
+    lab.plots.resizeDocks([squashed], [1], Qt.Orientation.Vertical)   # as a user drags it
+    floating.setFloating(True)
+    qtbot.wait(30)
+    assert squashed.height() < 0.5 * default[squashed.objectName()]
+    window.reset_layout()
+    qtbot.wait(30)
+    assert not floating.isFloating()
+    for dock in docks:
+        if dock.objectName() in default:
+            assert dock.height() >= 0.8 * default[dock.objectName()], dock.objectName()
