@@ -165,6 +165,18 @@ class LogSliderEditor(TextEditor):
         self._slider.valueChanged.connect(self._on_slider_moved)
         self._slider.sliderReleased.connect(self._on_finished)
         self.row.insertWidget(0, self._slider, 1)
+        self.sigCommitted.connect(self._follow_text)    # a typed value moves the slider too
+
+    def _follow_text(self) -> None:
+        """Put the slider where the typed number is (left alone if the text is not valid)."""
+        try:
+            value = float(self.line.text())
+        except ValueError:
+            return
+        if math.isfinite(value) and value > 0:
+            blocked = self._slider.blockSignals(True)
+            self._slider.setValue(round(math.log10(value) * _SLIDER_STEPS_PER_DECADE))
+            self._slider.blockSignals(blocked)
 
     def _on_slider_moved(self, position: int) -> None:
         self.line.setText(f"{10.0 ** (position / _SLIDER_STEPS_PER_DECADE):.3g}")
@@ -173,10 +185,7 @@ class LogSliderEditor(TextEditor):
 
     def set_value(self, value: object) -> None:
         super().set_value(value)
-        if isinstance(value, (int, float)) and value > 0:
-            blocked = self._slider.blockSignals(True)
-            self._slider.setValue(round(math.log10(value) * _SLIDER_STEPS_PER_DECADE))
-            self._slider.blockSignals(blocked)
+        self._follow_text()
 
 
 class ListEditor(TextEditor):

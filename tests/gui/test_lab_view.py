@@ -293,3 +293,12 @@ def test_preset_box_says_custom_when_the_config_is_no_preset(lab, tmp_path):
     ExperimentConfig(depth=2, width=8, seed=5).save(session)
     lab.set_config(ExperimentConfig.load(session))       # what File ▸ Open session does
     assert lab.presets.current_name() is None and not lab.presets.explanation.isVisible()
+
+
+def test_typed_learning_rate_moves_the_slider(lab):
+    editor = lab.panel.editor("lr")
+    editor.commit_text("0.001")
+    assert lab.config().lr == 0.001
+    assert editor._slider.value() == -30        # log10(0.001) × 10 steps per decade
+    editor.commit_text("0.3")
+    assert editor._slider.value() == round(np.log10(0.3) * 10)
