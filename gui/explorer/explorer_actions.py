@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
 
 
 def _action(parent: QWidget, text: str, shortcut: str, tip: str,
@@ -41,14 +41,18 @@ class ExplorerActions:
                                   checkable=True)
 
     def toggle_bar(self) -> QWidget:
-        """Two toggle buttons (functions, derivatives) bound to the actions."""
+        """Two check boxes (functions, derivatives) kept in step with the checkable actions: a
+        setting reads as a check box, not as a button that looks like a command."""
         bar = QWidget()
         layout = QHBoxLayout(bar)
         layout.setContentsMargins(0, 0, 0, 0)
         for action in (self.show_functions, self.show_derivatives):
-            button = QToolButton()
-            button.setDefaultAction(action)
-            layout.addWidget(button, 1)
+            box = QCheckBox(action.text().replace("&", ""), bar)
+            box.setToolTip(f"{action.statusTip()} ({action.shortcut().toString()})")
+            box.setChecked(action.isChecked())
+            box.toggled.connect(action.setChecked)
+            action.toggled.connect(box.setChecked)
+            layout.addWidget(box, 1)
         return bar
 
     def menu_actions(self) -> list[QAction]:

@@ -118,3 +118,19 @@ def test_corrupt_settings_fall_back_to_defaults(text):
 def test_palette_gives_every_activation_its_own_colour():
     colours = [activation_colour(n) for n in available_activations()]
     assert len(set(colours)) == len(colours) == len(PALETTE)
+
+
+def test_show_functions_and_derivatives_are_check_boxes_tied_to_the_actions(qtbot):
+    from PySide6.QtWidgets import QCheckBox
+
+    from gui.explorer.explorer_view import ExplorerView
+    view = ExplorerView()
+    qtbot.addWidget(view)
+    boxes = {b.text(): b for b in view.findChildren(QCheckBox) if "(x)" in b.text()}
+    derivatives = next(b for t, b in boxes.items() if "derivatives" in t)
+    action = view.explorer_actions.show_derivatives
+    assert derivatives.isChecked() and action.isChecked()
+    derivatives.setChecked(False)                       # the box drives the action …
+    assert not action.isChecked()
+    action.setChecked(True)                              # … and the menu/shortcut drive the box
+    assert derivatives.isChecked()
