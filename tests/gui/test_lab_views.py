@@ -364,3 +364,17 @@ def test_gradient_flow_draws_exact_zeros_on_their_own_band(qtbot):
     headers, columns = view.export_targets()[0].csv()
     np.testing.assert_array_equal(columns[:3, 1], 0.0)
     assert (columns[3:, 1] > 0).all()
+
+
+@pytest.mark.parametrize(("normalization", "mark"), [("batchnorm", "BN"), ("layernorm", "LN"),
+                                                     ("none", "")])
+def test_diagram_marks_normalized_layers(qtbot, normalization, mark):
+    trainer = make_trainer(steps=2, normalization=normalization)
+    view = make_view(qtbot, NetworkDiagramView, trainer)
+    view.refresh_now(trainer)
+    ticks = [label for _, label in view.plot.getAxis("bottom")._tickLevels[0]]
+    hidden = ticks[1:-1]
+    assert all(label.endswith(f"·{mark}") for label in hidden) if mark else \
+        all("·" not in label for label in hidden)
+    assert ("-normalised" in view._layer_names[1]) == bool(mark)
+    assert ("norm before each hidden activation" in view.legend_label.text) == bool(mark)

@@ -31,6 +31,9 @@ def _dot_style(n_columns: int) -> tuple[object, float]:
     return bar, float(np.interp(n_columns, [60, 220], [18, 14]))
 
 
+NORM_MARKS = {"batchnorm": "BN", "layernorm": "LN"}
+NORM_NAMES = {"BN": "batch norm", "LN": "layer norm"}
+
 class NetworkDiagramView(QWidget):
     """Columns of neurons (input, hidden..., output), coloured by mean |grad| on a log scale."""
 
@@ -79,6 +82,7 @@ class NetworkDiagramView(QWidget):
         self._levels: tuple[float, float] | None = None
         self._dead_definition = ""
         self._layer_names: list[str] = []
+        self._norm = ""          # "BN" / "LN" when every hidden layer is normalised
         self._timer = QTimer(self)
         self._timer.setInterval(30)
         self._timer.timeout.connect(self._on_pulse_tick)
@@ -89,7 +93,9 @@ class NetworkDiagramView(QWidget):
         net = trainer.network
         self.model = DiagramModel(net.sizes, dots_per_column(len(net.sizes)))
         self.pulse.reset(self.model.n_columns)
-        names = [f"hidden {i + 1} ({a.name})" for i, a in enumerate(net.activations)]
+        self._norm = NORM_MARKS.get(getattr(net, "normalization", "none"), "")
+        where = f", {self._norm}-normalised before it" if self._norm else ""
+        names = [f"hidden {i + 1} ({a.name}{where})" for i, a in enumerate(net.activations)]
         self._layer_names = ["input", *names, "output (logits)"]
         m = self.model
         symbol, size = _dot_style(m.n_columns)
@@ -162,7 +168,8 @@ class NetworkDiagramView(QWidget):
         if n > 16:
             axis.setTicks(None)
             return
-        labels = ["in", *[f"h{i}" for i in range(1, n - 1)], "out"]
+        mark = f"·{self._norm}" if self._norm else ""     # h3·BN: normalised layer
+        labels = ["in", *[f"h{i}{mark}" for i in range(1, n - 1)], "out"]
         axis.setTicks([list(enumerate(labels)), []])
 
     def _draw_pulse(self) -> None:
@@ -210,6 +217,9 @@ class NetworkDiagramView(QWidget):
         zeros = int(self.model.grad_underflow.sum())
         zero_note = f"; {zeros} dots exactly 0 (underflow), drawn at the floor" if zeros else ""
         step = "no step yet" if trainer.last is None else f"step {trainer.last.step}"
+        if self._norm:
+            step += (f" · {self._norm} = {NORM_NAMES[self._norm]} before each hidden activation "
+                     "(z is measured after it)")
         orange = theme.SATURATED_ORANGE.name()
         grey = theme.DEAD_GREY.name()
         return "<br>".join([
