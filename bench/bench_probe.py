@@ -1,6 +1,7 @@
 """Overhead of actiscope_probe on CPU: three models, with and without the probe, in one run.
 
-For each model, three copies with the same weights train in interleaved blocks of steps: without
+For each model, three copies with the same weights train in interleaved blocks of steps (the order
+rotating each round, since a block that follows another copy refills the caches): without
 the probe, with the probe at its defaults (adaptive sampling), and with every statistic on every
 step (every=1, per-unit data every step). Printed: median over the rounds of the time ratio to the
 plain copy (goal: <= 1.03 by default, <= 1.15 all-every-step). Run: python bench/bench_probe.py
@@ -89,6 +90,22 @@ def run_steps(model: nn.Module, opt: torch.optim.Optimizer, batches: list, n: in
     return time.perf_counter() - start
 
 
+def drain(probes: object) -> float:
+    """Seconds spent waiting until the probes' writer threads have written their backlog.
+
+    Three probes share one process here; without this, one probe's writer thread would run
+    during (and be charged to) another copy's block.
+    """
+    start = time.perf_counter()
+    for probe in probes:
+        sink = probe._sink
+        if sink is not None:
+            while not sink._queue.empty():
+                time.sleep(0.001)
+            sink.writer.flush()
+    return time.perf_counter() - start
+
+
 def bench(name: str, build: callable, rounds: int, block: int, folder: Path) -> dict[str, float]:
     """Median ratio (probe / plain) over interleaved rounds for the default and all-on probes."""
     torch.manual_seed(0)
@@ -105,10 +122,18 @@ def bench(name: str, build: callable, rounds: int, block: int, folder: Path) -> 
     for key in copies:  # warm-up: the probe's first 20 recorded steps and its stride estimate
         run_steps(copies[key], opts[key], batches, 25)
     ratios: dict[str, list[float]] = {"default": [], "all": []}
-    for _ in range(rounds):
-        plain = run_steps(copies["plain"], opts["plain"], batches, block)
+    order = ["plain", "default", "all"]
+    for round_ in range(rounds):
+        # rotate the order: a block right after another copy pays for refilling the caches
+        seconds = {}
+        for key in order[round_ % 3:] + order[:round_ % 3]:
+            drain(probes.values())
+            seconds[key] = run_steps(copies[key], opts[key], batches, block)
+            if key == "all":  # its writer thread's backlog belongs to this block
+                seconds[key] += drain([probes[key]])
         for key in ratios:
-            ratios[key].append(run_steps(copies[key], opts[key], batches, block) / plain)
+            ratios[key].append(seconds[key] / seconds["plain"])
+    plain = seconds["plain"]
     result = {k: statistics.median(v) for k, v in ratios.items()}
     result["stride"] = probes["default"].stride
     result["step_ms"] = plain / block * 1e3
@@ -124,13 +149,13 @@ def bench(name: str, build: callable, rounds: int, block: int, folder: Path) -> 
 def main() -> None:
     """Print the overhead table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     plan = [("mlp 10x256 b256", mlp, 40), ("cnn resnet 32x32 b64", cnn, 10),
             ("transformer 4x256 s128", transformer, 4)]
-    rounds = 2 if args.quick else args.rounds
+    rounds = 3 if args.quick else args.rounds
     print(f"torch {torch.__version__}, 1 thread, {rounds} interleaved rounds per model")
     print("ratio = wall time with the probe / without; self = the probe's own timers' estimate")
     print(f"{'model':<24} {'plain ms/step':>13} {'default':>9} {'(self)':>7} {'stride':>7} "
