@@ -13,7 +13,9 @@ $(STAMP): pyproject.toml probe/pyproject.toml
 	@# torch is optional (cross-checks); exact pin or pip pulls a CUDA build. Failure only skips tests.
 	-$(PY) -m pip install --quiet 'torch==2.13.0' || echo "torch not installed: PyTorch cross-checks will be skipped"
 	@# Lightning only for the probe's Lightning-callback test (it keeps the torch above).
-	-$(PY) -m pip install --quiet 'lightning==2.6.6' || echo "lightning not installed: its probe test will be skipped"
+	@# Never without torch: lightning would pull a multi-GB CUDA torch itself.
+	-$(PY) -c "import torch" 2>/dev/null && $(PY) -m pip install --quiet 'lightning==2.6.6' \
+		|| echo "lightning not installed: its probe test will be skipped"
 	touch $(STAMP)
 
 ## Qt's Debian libraries (checked every time, installed only when missing).
