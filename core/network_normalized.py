@@ -24,14 +24,19 @@ from core.network_buffers import (
     activate_into,
     column_statistics,
     peak_abs_derivative,
+    relu_rows,
     split_views,
 )
 from core.normalization import (
+    ColumnTiles,
     batchnorm_backward,
-    batchnorm_eval,
+    batchnorm_eval_weights,
     batchnorm_train,
+    center_rows,
+    center_weights,
     layernorm_backward,
     layernorm_forward,
+    update_running_statistics,
 )
 
 
@@ -65,31 +70,66 @@ class NormalizedLayers:
         tail[sum(hidden):] = 0.0
         dtype = tail.dtype
         batch = kind == "batchnorm"
-        self.running_mean = [np.zeros(w, dtype) for w in hidden] if batch else []
-        self.running_var = [np.ones(w, dtype) for w in hidden] if batch else []
+        # Views of one vector each, so a step updates them in one go (update_running_statistics)
+        self._running = (np.zeros(sum(hidden), dtype), np.ones(sum(hidden), dtype))
+        self.running_mean = split_views(self._running[0], hidden) if batch else []
+        self.running_var = split_views(self._running[1], hidden) if batch else []
+        self._running_views = (list(self.running_mean), list(self.running_var))
         self._scratch: dict = {}  # per-pass buffers for the current batch size
-        self._ones: dict[int, np.ndarray] = {}  # (width,) of 1s for forward-only layer norms
+        self._layer: dict = {}  # per-layer folded weights and row scratch (any batch size)
 
     # ----- buffers -------------------------------------------------------------------------------
     def _buffers(self, n: int, dtype: np.dtype) -> dict:
-        """Per-pass scratch for n rows: dz per width, 1/std per layer, row vectors, ones."""
+        """Per-pass scratch for n rows: dz per width, 1/std per layer, batch statistics."""
         if self._scratch.get("n") != n:
             widths = set(self.hidden)
             batch = self.kind == "batchnorm"
+            stats = np.empty(2 * sum(self.hidden), dtype)  # batch mean, then var, per unit
             self._scratch = {
                 "n": n,
                 "dz": {w: np.empty((n, w), dtype) for w in widths},
                 "inv": [np.empty(w if batch else n, dtype) for w in self.hidden],
-                "ones_w": {w: np.ones(w, dtype) for w in widths},
-                "row_a": np.empty(n, dtype), "row_b": np.empty(n, dtype),
+                "stats": (stats[:len(stats) // 2], stats[len(stats) // 2:]),
+                "mean": split_views(stats[:len(stats) // 2], self.hidden),
+                "var": split_views(stats[len(stats) // 2:], self.hidden),
+                "row": np.empty(n, dtype),
             }
         return self._scratch
 
-    def _forward_rows_ones(self, width: int, dtype: np.dtype) -> np.ndarray:
-        """(width,) of 1s for layer-norm row sums in forward-only passes."""
-        if width not in self._ones:
-            self._ones[width] = np.ones(width, dtype)
-        return self._ones[width]
+    def _layers(self, net: Network) -> dict:
+        """Buffers shaped by the layers, not the batch: folded (centred or scaled) weights and
+        biases per hidden layer, 1s and column tiles per width, row scratch per fan-in."""
+        key = tuple(w.shape for w in net.weights[:-1]), net.dtype
+        if self._layer.get("key") != key:
+            dtype, widths = net.dtype, set(self.hidden)
+            self._layer = {
+                "key": key,
+                "w": [np.empty(w.shape, dtype) for w in net.weights[:-1]],
+                "b": [np.empty(w.shape[1], dtype) for w in net.weights[:-1]],
+                "rows": {w.shape[0]: np.empty(w.shape[0], dtype) for w in net.weights[:-1]},
+                "ones_w": {w: np.ones(w, dtype) for w in widths},
+                "tiles": {w: ColumnTiles(w, dtype) for w in widths},
+            }
+        return self._layer
+
+    def _row_scratch(self, k: int, dtype: np.dtype) -> np.ndarray:
+        """(k,) scratch for forward-only passes (1/std per row)."""
+        rows = self._layer.get("forward_rows")
+        if rows is None or len(rows) < k:
+            rows = self._layer["forward_rows"] = np.empty(k, dtype)
+        return rows[:k]
+
+    def _update_running(self, n: int) -> None:
+        """Fold this pass's batch statistics (scratch "stats") into the running ones."""
+        mean, var = self._scratch["stats"]
+        views = self.running_mean + self.running_var
+        if all(a is b for a, b in zip(views, self._running_views[0] + self._running_views[1],
+                                      strict=True)):
+            update_running_statistics(*self._running, mean, var, n)
+            return
+        for rm, rv, m, v in zip(self.running_mean, self.running_var, self._scratch["mean"],
+                                self._scratch["var"], strict=True):  # arrays were replaced
+            update_running_statistics(rm, rv, m, v, n)
 
     # ----- training pass -------------------------------------------------------------------------
     def train_pass(self, net: Network, X: np.ndarray, y: np.ndarray, ws: Workspace,
@@ -98,29 +138,38 @@ class NormalizedLayers:
 
         Fills ws like Network's plain pass (dW, db, signal norms, unit_grad at u, max |f'(u)|)
         and dγ, dβ in ws.grad_flat's tail (after the biases), in the packed parameters' order.
+        LayerNorm multiplies by row-centred weights (center_weights), so z comes out centred.
         """
         weights, biases, n_layers = net.weights, net.biases, net.n_weight_layers
         n_hidden, batch = net.n_hidden, self.kind == "batchnorm"
-        scratch = self._buffers(len(X), net.dtype)
+        scratch, layer = self._buffers(len(X), net.dtype), self._layers(net)
         grads = split_views(ws.grad_flat[len(ws.grad_flat) - 2 * sum(self.hidden):],
                             self.hidden + self.hidden)
         dgammas, dbetas = grads[:n_hidden], grads[n_hidden:]
         acts: list[np.ndarray] = [X]
         dfs: list[np.ndarray] = [X]  # dfs[i] is f'(u_i) for hidden layer i (index 0 unused)
         for i in range(n_layers):
-            z = np.matmul(acts[i], weights[i], out=ws.z[i + 1])
             if i == n_layers - 1:
+                z = np.matmul(acts[i], weights[i], out=ws.z[i + 1])
                 z += biases[i]
                 break
-            width = z.shape[1]
+            width = weights[i].shape[1]
+            tiles = layer["tiles"][width]
             u_buf = ws.scratch[width]  # u is dead once f(u), f'(u) are out: scratch may hold it
             if batch:
-                u = batchnorm_train(z, biases[i], self.gammas[i], self.betas[i], ws.ones,
-                                    self.running_mean[i], self.running_var[i],
-                                    scratch["inv"][i], u_buf)
+                z = np.matmul(acts[i], weights[i], out=ws.z[i + 1])
+                mean = scratch["mean"][i]
+                u = batchnorm_train(z, self.gammas[i], self.betas[i], ws.ones, tiles, mean,
+                                    scratch["var"][i], scratch["inv"][i], u_buf)
+                mean += biases[i]  # the running mean is of z = a W + b
             else:
-                z += biases[i]
-                u = layernorm_forward(z, self.gammas[i], self.betas[i], scratch["ones_w"][width],
+                ones_w = layer["ones_w"][width]
+                center_weights(weights[i], biases[i], ones_w, layer["rows"][weights[i].shape[0]],
+                               layer["w"][i], layer["b"][i])
+                z = np.matmul(acts[i], layer["w"][i], out=ws.z[i + 1])
+                np.copyto(tiles.tile, layer["b"][i])
+                tiles.apply(np.add, z, z)
+                u = layernorm_forward(z, self.gammas[i], self.betas[i], ones_w, tiles,
                                       scratch["inv"][i], u_buf)
             act = net.activations[i]
             h, d = activate_into(act, u, ws.h[i + 1], ws.d[i + 1], ws.mask[width])
@@ -130,27 +179,40 @@ class NormalizedLayers:
             dfs.append(d)
             if stats and act.name != "relu":  # ReLU peaks are taken per run after the pass
                 peak_abs_derivative(act, d, ws.ones, ws.max_abs_df[i], ws.scratch[width])
+        if batch:
+            self._update_running(len(X))
         loss = loss_and_logit_grad(net.loss, ws.z[-1], y, ws.grad_z[-1])
         np.dot(ws.ones, ws.grad_z[-1], out=ws.db[-1])
         for i in range(n_layers - 1, -1, -1):
+            w_back = weights[i]  # the matrix dL/da goes back through
             if i == n_layers - 1:
                 g = ws.grad_z[-1]
             else:  # through the normalization of hidden layer i + 1 (ws.grad_z holds dL/du)
-                grad_u, width = ws.grad_z[i + 1], ws.z[i + 1].shape[1]
-                args = (grad_u, ws.z[i + 1], scratch["inv"][i], self.gammas[i], ws.ones,
-                        scratch["dz"][width], ws.scratch[width], dgammas[i], dbetas[i])
+                grad_u, width = ws.grad_z[i + 1], weights[i].shape[1]
+                tiles = layer["tiles"][width]
                 if batch:
-                    g = batchnorm_backward(*args)
+                    g = batchnorm_backward(grad_u, ws.z[i + 1], scratch["inv"][i],
+                                           self.gammas[i], ws.ones, tiles,
+                                           scratch["dz"][width], dgammas[i], dbetas[i])
                     ws.db[i].fill(0.0)  # the mean subtraction cancels b exactly
                 else:
-                    g = layernorm_backward(*args, scratch["row_a"], scratch["row_b"])
-                    np.dot(ws.ones, g, out=ws.db[i])
+                    # g lacks the row centring of dL/dz: applied to dW and db, and the
+                    # centred weights carry it to dL/da
+                    g = layernorm_backward(grad_u, ws.z[i + 1], scratch["inv"][i],
+                                           self.gammas[i], ws.ones, tiles, scratch["dz"][width],
+                                           ws.scratch[width], dgammas[i], dbetas[i],
+                                           scratch["row"])
+                    db = np.dot(ws.ones, g, out=ws.db[i])
+                    db -= np.dot(layer["ones_w"][width], db) / width
+                    w_back = layer["w"][i]
             dW = np.matmul(acts[i].T, g, out=ws.dW[i])
+            if not batch and i < n_layers - 1:
+                center_rows(dW, layer["ones_w"][dW.shape[1]], layer["rows"][dW.shape[0]])
             if stats:
                 ws.grad_sq[i] = np.vdot(dW, dW)
             if i == 0 and not stats:
                 break
-            grad_a = np.matmul(g, weights[i].T, out=ws.grad_a[i])
+            grad_a = np.matmul(g, w_back.T, out=ws.grad_a[i])
             if net.skip[i]:
                 grad_a += ws.grad_a[i + 1]
             if stats:
@@ -171,30 +233,40 @@ class NormalizedLayers:
         after the last hidden layer.
         """
         k = len(a)
+        layer = self._layers(net)
         for i, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
             width = w.shape[1]
-            z = np.matmul(a, w, out=bufs.z[width][:k])
             if i == net.n_weight_layers - 1:
+                z = np.matmul(a, w, out=bufs.z[width][:k])
                 z += b
                 return z
-            if self.kind == "batchnorm":
-                u = batchnorm_eval(z, b, self.gammas[i], self.betas[i], self.running_mean[i],
-                                   self.running_var[i])
+            tiles, w_fold, b_fold = layer["tiles"][width], layer["w"][i], layer["b"][i]
+            if self.kind == "batchnorm":  # u = a (W scale) + shift
+                batchnorm_eval_weights(w, b, self.gammas[i], self.betas[i],
+                                       self.running_mean[i], self.running_var[i], w_fold, b_fold)
             else:
-                z += b
-                u = layernorm_forward(z, self.gammas[i], self.betas[i],
-                                      self._forward_rows_ones(width, z.dtype),
-                                      np.empty(k, z.dtype), bufs.scratch[width][:k])
+                center_weights(w, b, layer["ones_w"][width], layer["rows"][w.shape[0]], w_fold,
+                               b_fold)
+            z = np.matmul(a, w_fold, out=bufs.z[width][:k])
+            np.copyto(tiles.tile, b_fold)
+            u = tiles.apply(np.add, z, z)
+            if self.kind == "layernorm":
+                u = layernorm_forward(z, self.gammas[i], self.betas[i], layer["ones_w"][width],
+                                      tiles, self._row_scratch(k, z.dtype),
+                                      bufs.scratch[width][:k])
             act = net.activations[i]
             h_buf = bufs.h[width][i % 2][:k]  # alternate so h never overwrites its own input
-            h, d = activate_into(act, u, h_buf, bufs.d[width][:k], bufs.mask[width][:k])
-            if peaks is not None:
-                peak = peaks[i] if first else bufs.peak[:width]
-                peak_abs_derivative(act, d, bufs.ones[:k], peak, bufs.scratch[width][:k])
-                if not first:
-                    np.maximum(peaks[i], peak, out=peaks[i])
-                if i == net.n_hidden - 1:
-                    return z
+            if act.name == "relu":  # f' is not needed: its peak comes from the column sums of h
+                h = relu_rows(u, bufs, h_buf, None if peaks is None else peaks[i], first)
+            else:
+                h, d = activate_into(act, u, h_buf, bufs.d[width][:k], bufs.mask[width][:k])
+                if peaks is not None:
+                    peak = peaks[i] if first else bufs.peak[:width]
+                    peak_abs_derivative(act, d, bufs.ones[:k], peak, bufs.scratch[width][:k])
+                    if not first:
+                        np.maximum(peaks[i], peak, out=peaks[i])
+            if peaks is not None and i == net.n_hidden - 1:
+                return z
             if net.skip[i]:
                 h = np.add(h, a, out=h_buf)
             a = h
