@@ -32,8 +32,6 @@ from core.normalization import (
     batchnorm_backward,
     batchnorm_eval_weights,
     batchnorm_train,
-    center_rows,
-    center_weights,
     layernorm_backward,
     layernorm_forward,
     update_running_statistics,
@@ -92,13 +90,13 @@ class NormalizedLayers:
                 "stats": (stats[:len(stats) // 2], stats[len(stats) // 2:]),
                 "mean": split_views(stats[:len(stats) // 2], self.hidden),
                 "var": split_views(stats[len(stats) // 2:], self.hidden),
-                "row": np.empty(n, dtype),
+                "row_a": np.empty(n, dtype), "row_b": np.empty(n, dtype),
             }
         return self._scratch
 
     def _layers(self, net: Network) -> dict:
-        """Buffers shaped by the layers, not the batch: folded (centred or scaled) weights and
-        biases per hidden layer, 1s and column tiles per width, row scratch per fan-in."""
+        """Buffers shaped by the layers, not the batch: BatchNorm's eval-mode folded weights and
+        biases per hidden layer, 1s and column tiles per width."""
         key = tuple(w.shape for w in net.weights[:-1]), net.dtype
         if self._layer.get("key") != key:
             dtype, widths = net.dtype, set(self.hidden)
@@ -106,7 +104,6 @@ class NormalizedLayers:
                 "key": key,
                 "w": [np.empty(w.shape, dtype) for w in net.weights[:-1]],
                 "b": [np.empty(w.shape[1], dtype) for w in net.weights[:-1]],
-                "rows": {w.shape[0]: np.empty(w.shape[0], dtype) for w in net.weights[:-1]},
                 "ones_w": {w: np.ones(w, dtype) for w in widths},
                 "tiles": {w: ColumnTiles(w, dtype) for w in widths},
             }
@@ -138,7 +135,6 @@ class NormalizedLayers:
 
         Fills ws like Network's plain pass (dW, db, signal norms, unit_grad at u, max |f'(u)|)
         and dγ, dβ in ws.grad_flat's tail (after the biases), in the packed parameters' order.
-        LayerNorm multiplies by row-centred weights (center_weights), so z comes out centred.
         """
         weights, biases, n_layers = net.weights, net.biases, net.n_weight_layers
         n_hidden, batch = net.n_hidden, self.kind == "batchnorm"
@@ -163,14 +159,11 @@ class NormalizedLayers:
                                     scratch["var"][i], scratch["inv"][i], u_buf)
                 mean += biases[i]  # the running mean is of z = a W + b
             else:
-                ones_w = layer["ones_w"][width]
-                center_weights(weights[i], biases[i], ones_w, layer["rows"][weights[i].shape[0]],
-                               layer["w"][i], layer["b"][i])
-                z = np.matmul(acts[i], layer["w"][i], out=ws.z[i + 1])
-                np.copyto(tiles.tile, layer["b"][i])
+                z = np.matmul(acts[i], weights[i], out=ws.z[i + 1])
+                np.copyto(tiles.tile, biases[i])
                 tiles.apply(np.add, z, z)
-                u = layernorm_forward(z, self.gammas[i], self.betas[i], ones_w, tiles,
-                                      scratch["inv"][i], u_buf)
+                u = layernorm_forward(z, self.gammas[i], self.betas[i], layer["ones_w"][width],
+                                      tiles, scratch["inv"][i], u_buf)
             act = net.activations[i]
             h, d = activate_into(act, u, ws.h[i + 1], ws.d[i + 1], ws.mask[width])
             if net.skip[i]:
@@ -184,7 +177,6 @@ class NormalizedLayers:
         loss = loss_and_logit_grad(net.loss, ws.z[-1], y, ws.grad_z[-1])
         np.dot(ws.ones, ws.grad_z[-1], out=ws.db[-1])
         for i in range(n_layers - 1, -1, -1):
-            w_back = weights[i]  # the matrix dL/da goes back through
             if i == n_layers - 1:
                 g = ws.grad_z[-1]
             else:  # through the normalization of hidden layer i + 1 (ws.grad_z holds dL/du)
@@ -196,23 +188,17 @@ class NormalizedLayers:
                                            scratch["dz"][width], dgammas[i], dbetas[i])
                     ws.db[i].fill(0.0)  # the mean subtraction cancels b exactly
                 else:
-                    # g lacks the row centring of dL/dz: applied to dW and db, and the
-                    # centred weights carry it to dL/da
                     g = layernorm_backward(grad_u, ws.z[i + 1], scratch["inv"][i],
                                            self.gammas[i], ws.ones, tiles, scratch["dz"][width],
                                            ws.scratch[width], dgammas[i], dbetas[i],
-                                           scratch["row"])
-                    db = np.dot(ws.ones, g, out=ws.db[i])
-                    db -= np.dot(layer["ones_w"][width], db) / width
-                    w_back = layer["w"][i]
+                                           scratch["row_a"], scratch["row_b"])
+                    np.dot(ws.ones, g, out=ws.db[i])
             dW = np.matmul(acts[i].T, g, out=ws.dW[i])
-            if not batch and i < n_layers - 1:
-                center_rows(dW, layer["ones_w"][dW.shape[1]], layer["rows"][dW.shape[0]])
             if stats:
                 ws.grad_sq[i] = np.vdot(dW, dW)
             if i == 0 and not stats:
                 break
-            grad_a = np.matmul(g, w_back.T, out=ws.grad_a[i])
+            grad_a = np.matmul(g, weights[i].T, out=ws.grad_a[i])
             if net.skip[i]:
                 grad_a += ws.grad_a[i + 1]
             if stats:
@@ -244,11 +230,9 @@ class NormalizedLayers:
             if self.kind == "batchnorm":  # u = a (W scale) + shift
                 batchnorm_eval_weights(w, b, self.gammas[i], self.betas[i],
                                        self.running_mean[i], self.running_var[i], w_fold, b_fold)
-            else:
-                center_weights(w, b, layer["ones_w"][width], layer["rows"][w.shape[0]], w_fold,
-                               b_fold)
-            z = np.matmul(a, w_fold, out=bufs.z[width][:k])
-            np.copyto(tiles.tile, b_fold)
+                w, b = w_fold, b_fold
+            z = np.matmul(a, w, out=bufs.z[width][:k])
+            np.copyto(tiles.tile, b)
             u = tiles.apply(np.add, z, z)
             if self.kind == "layernorm":
                 u = layernorm_forward(z, self.gammas[i], self.betas[i], layer["ones_w"][width],

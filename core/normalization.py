@@ -127,38 +127,25 @@ def batchnorm_eval_weights(w: np.ndarray, bias: np.ndarray, gamma: np.ndarray,
     shift += beta
 
 
-def center_weights(w: np.ndarray, bias: np.ndarray, ones_w: np.ndarray, rows: np.ndarray,
-                   w_out: np.ndarray, bias_out: np.ndarray) -> None:
-    """w_out = W minus each row's mean and bias_out = b - mean(b), so a w_out + bias_out is
-    z - (z's row mean) for z = a W + b: LayerNorm's centring done by the matmul.
+def layernorm_forward(z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, ones_w: np.ndarray,
+                      tiles: ColumnTiles, inv_rows: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """u (n, w) = γ ẑ + β from z (n, w) = a W + b, with statistics per sample (row).
 
-    ones_w is (w,) of 1s, rows (W's row count,) scratch. The gradient through z - mean(z) is the
-    same centring (P = I - 11ᵀ/w) of dL/d(centred z), so the backward pass uses w_out too.
+    z becomes ẑ in place and inv_rows (n,) = 1/sqrt(var + eps), both kept for the backward pass;
+    ones_w is (w,) of 1s; u is also used as scratch.
     """
-    width = w.shape[1]
-    np.dot(w, ones_w, out=rows)
-    rows *= 1.0 / width
-    np.subtract(w, rows[:, None], out=w_out)
-    np.subtract(bias, np.dot(ones_w, bias) / width, out=bias_out)
-
-
-def layernorm_forward(centered: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
-                      ones_w: np.ndarray, tiles: ColumnTiles, inv_rows: np.ndarray,
-                      u: np.ndarray) -> np.ndarray:
-    """u (n, w) = γ ẑ + β from the row-centred z (n, w) (a center_weights matmul).
-
-    centered becomes ẑ in place and inv_rows (n,) = 1/sqrt(var + eps), both kept for the
-    backward pass; ones_w is (w,) of 1s; u is also used as scratch.
-    """
-    width = centered.shape[1]
-    np.dot(np.square(centered, out=u), ones_w, out=inv_rows)
-    inv_rows *= 1.0 / width
-    inv_rows += EPS
-    np.sqrt(inv_rows, out=inv_rows)
-    np.divide(1.0, inv_rows, out=inv_rows)
-    centered *= inv_rows[:, None]
+    width = z.shape[1]
+    mean = np.dot(z, ones_w, out=inv_rows)
+    mean *= 1.0 / width
+    z -= mean[:, None]
+    var = np.dot(np.square(z, out=u), ones_w, out=inv_rows)
+    var *= 1.0 / width
+    var += EPS
+    np.sqrt(var, out=var)
+    np.divide(1.0, var, out=inv_rows)
+    z *= inv_rows[:, None]
     np.copyto(tiles.tile, gamma)
-    tiles.apply(np.multiply, centered, u)
+    tiles.apply(np.multiply, z, u)
     np.copyto(tiles.tile, beta)
     return tiles.apply(np.add, u, u)
 
@@ -166,31 +153,24 @@ def layernorm_forward(centered: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
 def layernorm_backward(grad_u: np.ndarray, normalized: np.ndarray, inv_rows: np.ndarray,
                        gamma: np.ndarray, ones: np.ndarray, tiles: ColumnTiles, dz: np.ndarray,
                        scratch: np.ndarray, dgamma: np.ndarray, dbeta: np.ndarray,
-                       row: np.ndarray) -> np.ndarray:
-    """inv (γg - ẑ mean_j(γg ẑ)) (n, w) into dz from dL/du (n, w) and ẑ; writes dγ and dβ (w,).
+                       row_a: np.ndarray, row_b: np.ndarray) -> np.ndarray:
+    """dL/dz (n, w) into dz from dL/du (n, w) and ẑ (n, w); writes dγ and dβ (w,).
 
-    dL/dz is that minus its row means (torch's formula has the extra - mean_j(γg) term; ẑ's
-    rows have mean 0): the caller applies this centring to the small dW and db and takes
-    dL/da through the centred weights (center_weights). ẑ is overwritten; scratch is (n, w),
-    row (n,).
+    dz = inv (γg - mean_j(γg) - ẑ mean_j(γg ẑ)) per row; the row means are gemv products with
+    γ. ẑ is overwritten (nothing reads it after this); scratch is (n, w), row_a and row_b (n,).
     """
     width = grad_u.shape[1]
     np.dot(ones, grad_u, out=dbeta)
     product = np.multiply(grad_u, normalized, out=scratch)
     np.dot(ones, product, out=dgamma)
-    mean_gx = np.dot(product, gamma, out=row)
+    mean_gx = np.dot(product, gamma, out=row_b)
     mean_gx *= 1.0 / width
+    mean_g = np.dot(grad_u, gamma, out=row_a)
+    mean_g *= 1.0 / width
     normalized *= mean_gx[:, None]
     np.copyto(tiles.tile, gamma)
     tiles.apply(np.multiply, grad_u, dz)
+    dz -= mean_g[:, None]
     dz -= normalized
     dz *= inv_rows[:, None]
     return dz
-
-
-def center_rows(a: np.ndarray, ones_w: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """a (r, w) minus each row's mean, in place; rows (r,) scratch."""
-    np.dot(a, ones_w, out=rows)
-    rows *= 1.0 / a.shape[1]
-    a -= rows[:, None]
-    return a
