@@ -4,7 +4,8 @@ Depth 20 x width 128, batch 256, ReLU, He init, SGD, spirals (1000 samples): the
 bench_trainer's middle row. Each step is Trainer.step as a user runs it (every statistic, and the
 dataset refresh every 10 steps). Contenders are timed in interleaved rounds and the best round
 counts (machine noise is large); rates are per CPU second of this process. `--threads N`
-(default 1) sets the BLAS thread count.
+(default 1) sets the BLAS thread count. `--passes` first prints what one pass over a
+(256, 128) array costs per kind of numpy call (why core/normalization.py uses ColumnTiles).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ _ARGS = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 _ARGS.add_argument("--threads", type=int, default=1, help="BLAS threads")
 _ARGS.add_argument("--seconds", type=float, default=0.5, help="time per contender per round")
 _ARGS.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
+_ARGS.add_argument("--passes", action="store_true", help="print per-pass costs first")
 ARGS = _ARGS.parse_args()
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = str(ARGS.threads)  # must precede the numpy import
@@ -28,6 +30,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.config import ExperimentConfig  # noqa: E402
+from core.normalization import ColumnTiles  # noqa: E402
 from core.trainer import Trainer  # noqa: E402
 
 GOAL = 1.3
@@ -50,10 +53,55 @@ def _rate(step, seconds: float) -> float:
             return n / (time.process_time() - cpu)
 
 
+def _cpu_us(call, number: int = 300, repeat: int = 7) -> float:
+    """Best CPU microseconds per call of `call()` over `repeat` runs of `number` calls."""
+    best = float("inf")
+    for _ in range(repeat):
+        cpu = time.process_time()
+        for _ in range(number):
+            call()
+        best = min(best, (time.process_time() - cpu) / number)
+    return best * 1e6
+
+
+def _pass_costs(dtype: type, n: int, width: int) -> dict[str, float]:
+    """CPU µs per call of each kind of numpy pass over an (n, width) array of `dtype`."""
+    a = np.random.default_rng(0).uniform(0.5, 1.5, (n, width)).astype(dtype)
+    b, out = a.copy(), np.empty_like(a)
+    ones, vec, rows = np.ones(n, dtype), np.ones(width, dtype), np.ones(n, dtype)
+    tiles = ColumnTiles(width, dtype)
+    np.copyto(tiles.tile, vec)
+    calls = {
+        "a += b (same shape)": lambda: np.add(a, b, out=a),
+        "out = a * b": lambda: np.multiply(a, b, out=out),
+        "a += v (per column)": lambda: np.add(a, vec, out=a),
+        "out = a * v": lambda: np.multiply(a, vec, out=out),
+        "tile fill": lambda: np.copyto(tiles.tile, vec),
+        "a += v tiled": lambda: tiles.apply(np.add, a, a),
+        "out = a * v tiled": lambda: tiles.apply(np.multiply, a, out),
+        "a *= r[:, None] (per row)": lambda: np.multiply(a, rows[:, None], out=a),
+        "ones @ a (column sums)": lambda: np.dot(ones, a, out=vec),
+        "a.sum(0)": lambda: a.sum(0, out=vec),
+        "a @ ones (row sums)": lambda: np.dot(a, vec, out=rows),
+    }
+    return {name: _cpu_us(call) for name, call in calls.items()}
+
+
+def print_pass_costs(n: int = 256, width: int = 128) -> None:
+    """CPU µs of one pass over an (n, width) array per kind of numpy call, per dtype."""
+    print(f"one pass over ({n}, {width}), CPU µs (best of 7 x 300 calls):")
+    for dtype in (np.float32, np.float64):
+        costs = _pass_costs(dtype, n, width)
+        print(f"  {np.dtype(dtype).name}: "
+              + ", ".join(f"{name} {us:.1f}" for name, us in costs.items()), flush=True)
+
+
 def main() -> int:
     """Time each normalization per dtype and print the ratios to the unnormalized step."""
     print(f"numpy {np.__version__}, {ARGS.threads} BLAS thread(s); depth 20 x width 128, "
           "batch 256, relu, sgd; Trainer.step with every statistic")
+    if ARGS.passes:
+        print_pass_costs()
     for dtype in ("float32", "float64"):
         config = ExperimentConfig(depth=20, width=128, batch_size=256, activation="relu",
                                   init="he_normal", optimizer="sgd", lr=1e-3, dtype=dtype,
