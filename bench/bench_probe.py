@@ -151,10 +151,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
+    parser.add_argument("--only", default="", help="models to run, e.g. mlp or mlp,cnn")
     args = parser.parse_args()
     torch.set_num_threads(1)
     plan = [("mlp 10x256 b256", mlp, 40), ("cnn resnet 32x32 b64", cnn, 10),
             ("transformer 4x256 s128", transformer, 4)]
+    if args.only:
+        plan = [p for p in plan if p[0].split()[0] in args.only.split(",")]
     rounds = 3 if args.quick else args.rounds
     print(f"torch {torch.__version__}, 1 thread, {rounds} interleaved rounds per model")
     print("ratio = wall time with the probe / without; self = the probe's own timers' estimate")

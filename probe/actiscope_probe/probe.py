@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 import warnings
@@ -55,6 +56,46 @@ def _unwrap(model: nn.Module) -> nn.Module:
         if not isinstance(inner, nn.Module):
             return model
         model = inner
+
+
+class _Group:
+    """Flat buffers of the sites on one device; each site's accumulators are views into them."""
+
+    def __init__(self, sites: list[SiteState], device: torch.device) -> None:
+        """Allocate the buffers and rebind the sites' views (keeping their current values)."""
+        self.sites, self.device = sites, device
+        total = sum(s.width for s in sites)
+        self.window = torch.zeros(total, device=device)
+        self.batch = torch.zeros(total, device=device)
+        self.unit = torch.zeros(total, device=device)
+        self.signal = torch.zeros(len(sites), device=device)
+        offset = 0
+        for i, site in enumerate(sites):
+            views = (self.window[offset:offset + site.width],
+                     self.batch[offset:offset + site.width], self.signal[i],
+                     self.unit[offset:offset + site.width])
+            for view, old in zip(views, (site.window, site.batch, site.signal, site.unit),
+                                 strict=True):
+                if old is not None:
+                    view.copy_(old)
+            site.window, site.batch, site.signal, site.unit = views
+            offset += site.width
+
+    @staticmethod
+    def merge(groups: list[_Group]) -> list[_Group]:
+        """One group per device (sites in forward order)."""
+        by_device: dict[torch.device, list[SiteState]] = {}
+        for group in groups:
+            by_device.setdefault(group.device, []).extend(group.sites)
+        return [_Group(sorted(sites, key=lambda s: s.index), device)
+                for device, sites in by_device.items()]
+
+    def fold_window(self) -> None:
+        """window = max(window, this step's batch peaks): one op for every site of the group."""
+        for site in self.sites:
+            if site.batch_n == 0 and site.measured:  # not run this step: 0 leaves the max as is
+                site.batch.zero_()
+        torch.maximum(self.window, self.batch, out=self.window)
 
 
 class Probe:
@@ -101,7 +142,11 @@ class Probe:
         self._logs: dict[str, Any] = {}        # log() values for the coming step
         self._after_step = False
         self._hook_s = 0.0
-        self._before: list[torch.Tensor] | None = None
+        self._before: list[torch.Tensor] | None = None   # the weights before the step
+        self._snapped = False
+        self._groups: list[_Group] = []        # flat per-device site buffers
+        self._regroup = False
+        self._peaks_taken = False              # some site's batch peak was taken this step
         self._grad_norms: list[torch.Tensor] = []
         self._grad_index: list[int] = []
         self._last_step_t = time.perf_counter()
@@ -167,7 +212,7 @@ class Probe:
     @property
     def sites(self) -> list[Site]:
         """Activation sites seen so far, in forward order."""
-        return [Site(s.name, "module", s.width, s.kind) for s in self._order]
+        return [Site(s.name, s.origin, s.width, s.kind) for s in self._order]
 
     # ----- hooks -------------------------------------------------------------------------------
     def _forward_hook_for(self, site: SiteState):  # noqa: ANN202
@@ -202,27 +247,47 @@ class Probe:
             return
         dims = channel_dims(out.ndim)
         if site.measured and (self._window_next or self._record_next):
-            peak = peak_derivative(site.kind, module, out, dims)
-            torch.maximum(site.window_peak, peak, out=site.window_peak)
-            if self._record_next:
-                site.batch_peak = peak if site.batch_peak is None else \
-                    torch.maximum(site.batch_peak, peak)
+            # this step's peak goes into `batch`; all sites' windows take it in one op at the step
+            a = out.detach()
+            if site.batch_n == 0 and site.kind == "relu" and out.ndim <= 3 \
+                    and a.dtype == site.batch.dtype:
+                torch.amax(a, dim=dims, out=site.batch)
+            else:
+                peak = peak_derivative(site.kind, module, a, dims)
+                if site.batch_n == 0:
+                    site.batch.copy_(peak)
+                else:
+                    torch.maximum(site.batch, peak, out=site.batch)
+            site.batch_n += 1
+            self._peaks_taken = True
         if self._record_next and out.requires_grad:
-            units = self._units_next
-            per_unit = out.numel() / max(site.width, 1)
+            out.register_hook(functools.partial(self._grad_hook, site, dims,
+                                                out.numel() / max(site.width, 1),
+                                                self._units_next))
 
-            def grad_hook(grad: torch.Tensor) -> None:
-                start = time.perf_counter()
-                g = grad.detach()
-                square = torch.linalg.vector_norm(g, dtype=torch.float32).square().reshape(1)
-                site.extra["signal"] = square if "signal" not in site.extra else \
-                    site.extra["signal"] + square
-                if units:
-                    mag = unit_reduce(torch.sum, g.abs(), dims).float()
-                    site.unit_grad = mag if site.unit_grad is None else site.unit_grad + mag
-                    site.unit_count += per_unit
-                self._hook_s += time.perf_counter() - start
-            out.register_hook(grad_hook)
+    def _grad_hook(self, site: SiteState, dims: tuple[int, ...], per_unit: float, units: bool,
+                   grad: torch.Tensor) -> None:
+        """‖∂L/∂a‖ (and per-unit sum |∂L/∂a|) at a site's output, written into its views."""
+        start = time.perf_counter()
+        g = grad.detach()
+        if site.grad_n == 0:
+            torch.linalg.vector_norm(g, dtype=torch.float32, out=site.signal)
+        else:  # another micro-batch: sqrt(a² + b²)
+            torch.hypot(site.signal, torch.linalg.vector_norm(g, dtype=torch.float32),
+                        out=site.signal)
+        site.grad_n += 1
+        if units:
+            if site.unit_n == 0 and g.ndim <= 3:
+                torch.sum(g.abs(), dim=dims, dtype=torch.float32, out=site.unit)
+            else:
+                mag = unit_reduce(torch.sum, g.abs(), dims).float()
+                if site.unit_n == 0:
+                    site.unit.copy_(mag)
+                else:
+                    site.unit.add_(mag)
+            site.unit_n += 1
+            site.unit_count += per_unit
+        self._hook_s += time.perf_counter() - start
 
     def _register_site(self, site: SiteState, width: int, device: torch.device) -> bool:
         if self._sink is not None:  # the manifest is written: the topology is fixed
@@ -231,8 +296,9 @@ class Probe:
                           "it is not recorded.", RuntimeWarning, stacklevel=5)
             return False
         site.index, site.width = len(self._order), int(width)
-        site.window_peak = torch.zeros(site.width, device=device)
         self._order.append(site)
+        self._groups.append(_Group([site], device))  # merged per device after this step
+        self._regroup = True
         return True
 
     def _root_pre_hook(self, module: nn.Module, inputs: Any) -> None:
@@ -257,7 +323,11 @@ class Probe:
             grads = [self._params[i][1].grad for i in index]
             self._grad_index = index
             self._grad_norms = list(torch._foreach_norm(grads)) if grads else []
-            self._before = list(torch._foreach_mul([p.detach() for _, p in self._params], 1.0))
+            params = [p.detach() for _, p in self._params]
+            if self._before is None:  # kept between steps only while every step is recorded
+                self._before = [torch.empty_like(p) for p in params]
+            torch._foreach_copy_(self._before, params)
+            self._snapped = True
         self._hook_s += time.perf_counter() - start
 
     def _step_post_hook(self, optimizer: Any, args: Any, kwargs: Any) -> None:
@@ -267,7 +337,14 @@ class Probe:
         self.step += 1
         now = time.perf_counter()
         wall, self._last_step_t = now - self._last_step_t, now
-        recorded = self._record_next and self._before is not None
+        recorded = self._record_next and self._snapped
+        if self._regroup:
+            self._groups, self._regroup = _Group.merge(self._groups), False
+        if self._peaks_taken:
+            start = time.perf_counter()
+            for group in self._groups:
+                group.fold_window()
+            self._hook_s += time.perf_counter() - start
         copy_s = 0.0
         if recorded:
             start = time.perf_counter()
@@ -281,7 +358,8 @@ class Probe:
         self._budget.observe(wall, hook_s + copy_s, recorded, self._window_next)
         self._logs.clear()
         for site in self._order:
-            site.pending = 0
+            site.pending = site.batch_n = 0
+        self._peaks_taken = False
         if not self._epoch_mode and self.window_steps and self.step % self.window_steps == 0:
             self._reset_window()
         self._after_step = True
@@ -302,35 +380,37 @@ class Probe:
         units = self._units_next
         with torch.no_grad():
             params = [p.detach() for _, p in self._params]
-            weight = torch._foreach_norm(params)
-            delta = torch._foreach_norm(torch._foreach_sub(params, self._before))
-            parts, spec = [], []
-
-            def add(name: str, tensor: torch.Tensor) -> None:
-                parts.append(tensor.reshape(-1))
-                spec.append((name, tensor.numel()))
-            if self._grad_norms:
-                add("gn", torch.stack(self._grad_norms))
-            add("wn", torch.stack(weight))
-            add("dn", torch.stack(delta))
-            counts = []
-            for i, site in enumerate(self._order):
-                add(f"w{i}", site.window_peak)
-                if site.batch_peak is not None:
-                    add(f"b{i}", site.batch_peak)
-                if "signal" in site.extra:
-                    add(f"s{i}", site.extra.pop("signal"))
-                if site.unit_grad is not None:
-                    add(f"u{i}", site.unit_grad)
-                counts.append(site.unit_count)
-                site.batch_peak, site.unit_grad, site.unit_count = None, None, 0.0
+            torch._foreach_sub_(self._before, params)       # -ΔW, in place
+            norms = torch._foreach_norm(params + self._before)  # ‖W‖ then ‖ΔW‖
+            n = len(params)
+            spec = [("gn", len(self._grad_norms))] if self._grad_norms else []
+            spec += [("wn", n), ("dn", n)]
+            parts = [torch.stack([*self._grad_norms, *norms])]
+            counts = [0.0] * len(self._order)
+            for group in self._groups:
+                parts.append(group.window)
+                spec += [(f"w{x.index}", x.width) for x in group.sites]
+                parts.append(group.batch)
+                spec += [(f"b{x.index}" if x.batch_n else "-", x.width) for x in group.sites]
+                parts.append(group.signal)
+                spec += [(f"s{x.index}" if x.grad_n else "-", 1) for x in group.sites]
+                if units:
+                    parts.append(group.unit)
+                    spec += [(f"u{x.index}" if x.unit_n else "-", x.width) for x in group.sites]
+                for site in group.sites:
+                    counts[site.index] = site.unit_count
+                    site.grad_n = site.unit_n = 0
+                    site.unit_count = 0.0
             scale = self._scale.tensor()
             if scale is not None:
-                add("scale", scale)
+                parts.append(scale)
+                spec.append(("scale", 1))
             device = parts[0].device
             flat = torch.cat([p if p.device == device else p.to(device) for p in parts])
             host, event = self._to_host(flat)
-        self._before, self._grad_norms = None, []
+        if self.stride > 1:
+            self._before = None  # sparse records: no copy of the weights kept between them
+        self._snapped, self._grad_norms = False, []
         self._records += 1
         values = {"step_seconds": wall, "window_step": self.window_step, "rank": self.rank}
         return Pending(step=self.step, spec=spec, host=host, event=event,
@@ -363,9 +443,10 @@ class Probe:
                              logs=dict(self._logs))
         self._logs.clear()
         for site in self._order:
-            site.batch_peak, site.unit_grad, site.unit_count = None, None, 0.0
-            site.extra.pop("signal", None)
-        self._before, self._grad_norms = None, []
+            site.batch_n = site.grad_n = site.unit_n = 0
+            site.unit_count = 0.0
+        self._peaks_taken = False
+        self._snapped, self._grad_norms = False, []
         self._flush_open()
         self._plan(self.step + 1)
 
@@ -387,8 +468,8 @@ class Probe:
         self._stopped = True
 
     def _reset_window(self) -> None:
-        for site in self._order:
-            site.window_peak.zero_()
+        for group in self._groups:
+            group.window.zero_()
         self.window_step = self.step + 1
 
 

@@ -22,7 +22,7 @@ class Pending:
     """One recorded step on its way to the disk: a host copy of its statistics plus plain values."""
 
     step: int
-    spec: list[tuple[str, int]]           # (part name, length) of `host`, in order
+    spec: list[tuple[str, int]]           # (part name, length) of `host`, in order; "-" unused
     host: torch.Tensor | None             # flat float64 copy (pinned on CUDA) or None
     event: Any = None                     # CUDA event the copy waits on
     grad_index: list[int] = field(default_factory=list)   # params with a gradient
@@ -124,7 +124,7 @@ class Sink:
             if f"b{i}" in parts:
                 dead_b[i], sat_b[i], _, _ = site.fractions(parts[f"b{i}"])
             if f"s{i}" in parts:
-                signal[i] = math.sqrt(max(float(parts[f"s{i}"][0]), 0.0))
+                signal[i] = float(parts[f"s{i}"][0])  # already a norm
             if p.units:
                 count = p.unit_counts[i] if i < len(p.unit_counts) else 0.0
                 grads = parts.get(f"u{i}")

@@ -13,7 +13,9 @@ each kind below reads the peak from a:
 - leaky_relu, gelu, silu, mish: f' is not a function of a. LeakyReLU never dies; for gelu, silu
   and mish the probe does not measure dead or saturated units (recorded as NaN) — a stated
   limitation until the opt-in pre-activation pass exists.
-Functional calls (`F.relu`) are not seen: only nn.Module activations are sites.
+Functional calls (`F.relu`, `torch.tanh`, `x.relu()`) are seen only through the opt-in torch.fx
+pass (fx.py: `attach(..., trace_functional=True)` or `watch_functional(model)`), which wraps each
+call in a small module that these hooks then watch like any activation module.
 """
 
 from __future__ import annotations
@@ -104,17 +106,27 @@ def peak_derivative(kind: str, module: nn.Module, a: torch.Tensor,
 
 @dataclass
 class SiteState:
-    """One watched activation module and its device accumulators."""
+    """One watched activation module and its device accumulators.
+
+    The accumulators are views into flat per-device buffers the probe owns (one batched op per
+    step for all sites): `window` and `batch` (width,), `signal` (a 0-d view), `unit` (width,).
+    `batch`, `signal` and `unit` hold this step's values only when their counters are non-zero.
+    """
 
     name: str
     module: nn.Module
     kind: str
+    origin: str = "module"               # "module" or "functional" (an fx-wrapped F.relu call)
     index: int = -1                      # position in forward order (-1: not seen yet)
     width: int = 0
-    window_peak: torch.Tensor | None = None   # (width,) max peak since the window start
-    batch_peak: torch.Tensor | None = None    # (width,) max peak over this step's micro-batches
-    unit_grad: torch.Tensor | None = None     # (width,) sum |∂L/∂a| on a per-unit step
-    unit_count: float = 0.0                   # elements per unit summed into unit_grad
+    window: torch.Tensor | None = None   # (width,) max peak since the window start
+    batch: torch.Tensor | None = None    # (width,) max peak over this step's micro-batches
+    signal: torch.Tensor | None = None   # () ‖∂L/∂a‖ over this step's backward passes
+    unit: torch.Tensor | None = None     # (width,) sum |∂L/∂a| on a per-unit step
+    batch_n: int = 0                     # forwards folded into `batch` this step
+    grad_n: int = 0                      # backward passes folded into `signal` this step
+    unit_n: int = 0                      # backward passes folded into `unit` this step
+    unit_count: float = 0.0              # elements per unit summed into `unit`
     pending: int = 0                     # counted forwards whose checkpoint recompute is due
     disabled: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -140,11 +152,13 @@ def find_sites(model: nn.Module) -> list[SiteState]:
     """Every activation module of `model` (named_modules order; forward order comes later)."""
     sites, seen = [], set()
     for name, module in model.named_modules(remove_duplicate=False):
-        kind = activation_kind(module)
+        functional = getattr(module, "actiscope_kind", None)
+        kind = functional or activation_kind(module)
         if kind is None or id(module) in seen:
             continue
         seen.add(id(module))
-        sites.append(SiteState(name=clean_name(name) or kind, module=module, kind=kind))
+        sites.append(SiteState(name=clean_name(name) or kind, module=module, kind=kind,
+                               origin="functional" if functional else "module"))
     return sites
 
 
