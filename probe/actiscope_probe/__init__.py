@@ -5,7 +5,9 @@
     probe.close()
 
 Importing this package loads neither torch nor anything of the desktop app: `attach` and `Probe`
-import torch on first use. The run format lives in `actiscope_probe.runformat` (numpy + pyarrow).
+import torch on first use. Functional activations (`F.relu(x)`) are watched through an opt-in
+torch.fx pass: `attach(..., trace_functional=True)` or `actiscope_probe.fx.watch_functional`.
+The run format lives in `actiscope_probe.runformat` (numpy + pyarrow).
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@
 - AMP: a GradScaler passed as `scaler=` or found beside the attach() call is watched; a drop of
   its scale means the step was skipped, written as a record with `skipped` set (on CUDA the scale
   is read through a non-blocking copy, so the flag can land one step late).
+- Functional activations: `trace_functional=True` routes the model's training forward through a
+  torch.fx GraphModule whose `F.relu`-style calls are small modules (fx.py); detach() removes it.
 - Host: one `torch.cat` and one copy (pinned, non-blocking on CUDA) per recorded step; a writer
   thread builds the row and appends it. A failing disk stops recording with one warning.
 """
@@ -104,7 +106,8 @@ class Probe:
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, run: str,
                  every: int | None = None, *, scaler: Any = None, budget: float = 0.03,
                  units_every: int = 10, window_steps: int = 500, overwrite: bool = False,
-                 rank: int | None = None, world_size: int | None = None) -> None:
+                 rank: int | None = None, world_size: int | None = None,
+                 trace_functional: bool = False) -> None:
         """Register the hooks; nothing is written before the first optimizer step."""
         if every is not None and (not isinstance(every, int) or every < 1):
             raise ValueError(f"'every' must be None (adaptive) or a positive integer, "
@@ -126,7 +129,11 @@ class Probe:
             dist.get_world_size() if ready else 1)
         root = _unwrap(model)
         self._params = [(clean_name(n), p) for n, p in root.named_parameters()]
-        self._sites = find_sites(root)
+        self._routed = None
+        if trace_functional:  # F.relu-style calls as sites: root's training forward goes via fx
+            from actiscope_probe.fx import Routed
+            self._routed = Routed(root)
+        self._sites = find_sites(self._routed.traced if self._routed else root)
         self._order: list[SiteState] = []
         self.forwards = 0              # activation forwards counted (checkpoint recomputes not)
         self.step = 0                  # optimizer steps so far (skipped ones included)
@@ -179,6 +186,9 @@ class Probe:
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
+        if self._routed is not None:
+            self._routed.remove()
+            self._routed = None
         self._stopped = True
 
     def close(self) -> None:
