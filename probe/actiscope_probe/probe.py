@@ -154,6 +154,7 @@ class Probe:
         self._groups: list[_Group] = []        # flat per-device site buffers
         self._regroup = False
         self._peaks_taken = False              # some site's batch peak was taken this step
+        self._scratch: dict[Any, torch.Tensor] = {}  # |∂L/∂a| buffers by shape, reused
         self._grad_norms: list[torch.Tensor] = []
         self._grad_index: list[int] = []
         self._last_step_t = time.perf_counter()
@@ -189,6 +190,7 @@ class Probe:
         if self._routed is not None:
             self._routed.remove()
             self._routed = None
+        self._scratch.clear()
         self._stopped = True
 
     def close(self) -> None:
@@ -287,8 +289,13 @@ class Probe:
                         out=site.signal)
         site.grad_n += 1
         if units:
-            if site.unit_n == 0 and g.ndim <= 3:
-                torch.sum(g.abs(), dim=dims, dtype=torch.float32, out=site.unit)
+            if site.unit_n == 0 and g.ndim <= 3:  # |g| into a reused buffer, summed into `unit`
+                key = (g.shape, g.dtype, g.device)
+                scratch = self._scratch.get(key)
+                if scratch is None:
+                    scratch = self._scratch[key] = torch.empty_like(g)
+                torch.sum(torch.abs(g, out=scratch), dim=dims, dtype=torch.float32,
+                          out=site.unit)
             else:
                 mag = unit_reduce(torch.sum, g.abs(), dims).float()
                 if site.unit_n == 0:

@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -141,11 +142,12 @@ class SiteState:
         if not self.measured:
             return math.nan, math.nan, None, None
         dead = peaks == 0
-        if self.kind in SATURATING:
-            saturated = (peaks < SATURATION_THRESHOLD) & ~dead
-        else:
-            saturated = dead & False
-        return float(dead.mean()), float(saturated.mean()), dead, saturated
+        share = 1.0 / max(dead.size, 1)
+        if self.kind not in SATURATING:  # never saturated: no mask (the sink fills in False)
+            return np.count_nonzero(dead) * share, 0.0, dead, None
+        saturated = (peaks < SATURATION_THRESHOLD) & ~dead
+        return np.count_nonzero(dead) * share, np.count_nonzero(saturated) * share, dead, \
+            saturated
 
 
 def find_sites(model: nn.Module) -> list[SiteState]:
