@@ -261,7 +261,7 @@ class Probe:
         if site.measured and (self._window_next or self._record_next):
             # this step's peak goes into `batch`; all sites' windows take it in one op at the step
             a = out.detach()
-            if site.batch_n == 0 and site.kind == "relu" and out.ndim <= 3 \
+            if site.batch_n == 0 and site.kind == "relu" and 2 <= out.ndim <= 3 \
                     and a.dtype == site.batch.dtype:
                 torch.amax(a, dim=dims, out=site.batch)
             else:
@@ -289,7 +289,7 @@ class Probe:
                         out=site.signal)
         site.grad_n += 1
         if units:
-            if site.unit_n == 0 and g.ndim <= 3:  # |g| into a reused buffer, summed into `unit`
+            if site.unit_n == 0 and 2 <= g.ndim <= 3:  # |g| into a reused buffer, summed into `unit`
                 key = (g.shape, g.dtype, g.device)
                 scratch = self._scratch.get(key)
                 if scratch is None:
