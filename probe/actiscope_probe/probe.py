@@ -289,7 +289,7 @@ class Probe:
                         out=site.signal)
         site.grad_n += 1
         if units:
-            if site.unit_n == 0 and 2 <= g.ndim <= 3:  # |g| into a reused buffer, summed into `unit`
+            if site.unit_n == 0 and 2 <= g.ndim <= 3:  # |g| into a reused buffer, then summed
                 key = (g.shape, g.dtype, g.device)
                 scratch = self._scratch.get(key)
                 if scratch is None:
