@@ -128,6 +128,41 @@ class History:
         values = self._ordered(self._recent_rows[:, columns], self._older_rows[:, columns])
         return values[:, 0] if name in _SCALAR_FIELDS else values
 
+    def rows_since(self, step: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Steps (k,) and values ((k,) or (k, L)) of the held records after `step`, oldest first.
+
+        Copies only those rows (the ring's segments are searched, not reordered), so a reader
+        that keeps what it read before pays per new record rather than per held record.
+        """
+        if name not in self._slices:
+            raise ValueError(f"Unknown history field '{name}'; valid fields are "
+                             f"{', '.join(self.FIELDS)}.")
+        columns = self._slices[name]
+        n_recent = min(self._appended, self.recent)
+        newest = (self._appended - 1) % self.recent
+        if n_recent >= 2 and self._recent_steps[newest - 1] <= step < self._recent_steps[newest]:
+            # the common case: one record since (slot newest - 1 wraps to the ring's end)
+            values = self._recent_rows[newest:newest + 1, columns].copy()
+            return (self._recent_steps[newest:newest + 1].copy(),
+                    values[:, 0] if name in _SCALAR_FIELDS else values)
+        start = self._appended % self.recent if self._appended > self.recent else 0
+        # the ring in order is slots [start, n_recent) then [0, start): two sorted segments
+        segments = [(start, n_recent), (0, start)] if start else [(0, n_recent)]
+        step_parts, row_parts = [], []
+        if self._n_older and (not n_recent or step < self._recent_steps[segments[0][0]]):
+            older = self._older_steps[:self._n_older]
+            first = int(np.searchsorted(older, step, side="right"))
+            step_parts.append(older[first:])
+            row_parts.append(self._older_rows[first:self._n_older, columns])
+        for low, high in segments:
+            first = low + int(np.searchsorted(self._recent_steps[low:high], step, side="right"))
+            step_parts.append(self._recent_steps[first:high])
+            row_parts.append(self._recent_rows[first:high, columns])
+        steps = np.concatenate(step_parts) if step_parts else np.zeros(0, np.int64)
+        values = (np.concatenate(row_parts) if row_parts
+                  else np.zeros((0, columns.stop - columns.start)))
+        return steps, (values[:, 0] if name in _SCALAR_FIELDS else values)
+
     def last(self, name: str) -> np.ndarray | float | None:
         """The newest value of a field (None when empty)."""
         if not self._appended:

@@ -7,14 +7,12 @@ published up to the newest step handed to append(); per-unit arrays come from sn
 from __future__ import annotations
 
 import threading
-from bisect import bisect_right
-from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
 from actiscope_probe.runformat import PARAM_COLUMNS, PER_UNIT_COLUMNS, SITE_COLUMNS, Topology
 
+from core.boundary import decision_grid
 from core.runs.columns import GrowingArray
 from core.runs.from_trainer import ALWAYS_PER_UNIT, UNIT_GRAD_EVERY, trainer_topology
 from core.runs.model import (
@@ -27,6 +25,7 @@ from core.runs.model import (
     StepRecord,
 )
 from core.runs.rank_data import BOOL_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, INT_NULL
+from core.runs.unit_snapshots import UnitSnapshot, UnitSnapshots
 
 RECENT_SNAPSHOTS = 2000          # per-unit snapshots kept in full
 OLDER_SNAPSHOTS = 2000           # older ones, thinned to every 2^k-th
@@ -41,59 +40,6 @@ _PLAIN = FLOAT_COLUMNS + INT_COLUMNS + BOOL_COLUMNS
 _UNMEASURED = ("wall_time", "amp_scale", "step_seconds", "probe_hook_seconds",
                "probe_copy_seconds")   # NaN in series, None in records
 _LISTS = PARAM_COLUMNS + SITE_COLUMNS
-
-
-@dataclass(frozen=True)
-class UnitSnapshot:
-    """Per-unit arrays as of one step; the masks are the trainer's, shared until it re-measures."""
-
-    step: int
-    unit_grad: np.ndarray                          # (input + hidden units + output,) float64
-    dead: tuple[np.ndarray, ...]                   # per hidden layer bool (width,)
-    saturated: tuple[np.ndarray, ...] | None       # same, None for a trainer without them
-
-
-class UnitSnapshots:
-    """The newest `recent` snapshots in full and older ones thinned (every 2^k-th evicted kept)."""
-
-    def __init__(self, recent: int, older: int) -> None:
-        """Empty store; `older` is rounded up to an even count so halving keeps alignment."""
-        self.recent = max(int(recent), 1)
-        self.older = max(int(older) + int(older) % 2, 2)
-        self._recent: list[UnitSnapshot] = []
-        self._older: list[UnitSnapshot] = []
-        self._evicted = 0
-        self.stride = 1
-
-    def __len__(self) -> int:
-        """Snapshots held."""
-        return len(self._recent) + len(self._older)
-
-    def steps(self) -> list[int]:
-        """Steps of the held snapshots, increasing."""
-        return [s.step for s in self._older + self._recent]
-
-    def add(self, snapshot: UnitSnapshot) -> None:
-        """Keep `snapshot` (steps increase); the oldest recent one moves to the thinned set."""
-        self._recent.append(snapshot)
-        if len(self._recent) <= self.recent:
-            return
-        evicted = self._recent.pop(0)
-        if self._evicted % self.stride == 0:
-            if len(self._older) == self.older:
-                self._older = self._older[::2]
-                self.stride *= 2
-            if self._evicted % self.stride == 0:
-                self._older.append(evicted)
-        self._evicted += 1
-
-    def at_or_before(self, step: int) -> UnitSnapshot | None:
-        """The newest snapshot taken at or before `step` (None if there is none)."""
-        for held in (self._recent, self._older):
-            found = bisect_right(held, step, key=attrgetter("step"))
-            if found:
-                return held[found - 1]
-        return None
 
 
 class TrainerRun:
@@ -129,6 +75,7 @@ class TrainerRun:
         trainer = self._trainer
         sizes = [int(size) for size in trainer.network.sizes]
         self._topology = trainer_topology(sizes, [a.name for a in trainer.network.activations])
+        self._n_units = self._topology.n_units
         self._history = trainer.history
         self._config_source = trainer.config
         self._config: dict[str, Any] = trainer.config.to_dict()
@@ -142,9 +89,15 @@ class TrainerRun:
         self._window_from = GrowingArray(np.int64)   # first appended step of each window ...
         self._window_step = GrowingArray(np.int64)   # ... and its dataset_stats_step
         self._newest: int | None = None
+        self._newest_stats: Any = None     # the newest StepStats: its record needs no reads
         self._diverged: tuple[int, str] | None = None
         self._polled = self._appended = 0
         self._cache: dict[str, np.ndarray] = {}
+        self._records: dict[int, StepRecord] = {}   # record(i) of the views of one frame
+        self._steps_read = GrowingArray(np.int64)    # steps() as last read
+        self._head: UnitSnapshot | None = None   # the newest appended step's per-unit arrays
+        # History fields read so far: steps and values, extended by the rows of later appends
+        self._fields: dict[str, tuple[GrowingArray, GrowingArray]] = {}
 
     # ----- fed by the controller -----------------------------------------------------------------
     def append(self, stats: Any) -> None:
@@ -163,17 +116,20 @@ class TrainerRun:
             if new_window:
                 self._window_from.extend(np.array([step]))
                 self._window_step.extend(np.array([window]))
+            saturated = getattr(stats, "saturated_units_dataset", None)
+            snapshot = UnitSnapshot(step, np.concatenate(stats.unit_grad, dtype=np.float64),
+                                    tuple(stats.dead_units_dataset),
+                                    None if saturated is None else tuple(saturated))
             if new_window or step <= ALWAYS_PER_UNIT or step % self.unit_grad_every == 0:
-                saturated = getattr(stats, "saturated_units_dataset", None)
-                self._snapshots.add(UnitSnapshot(
-                    step, np.concatenate(stats.unit_grad, dtype=np.float64),
-                    tuple(stats.dead_units_dataset),
-                    None if saturated is None else tuple(saturated)))
+                self._snapshots.add(snapshot)
+            self._head = snapshot     # the newest step always has its own per-unit arrays
             if stats.diverged:
                 self._diverged = (step, str(stats.message))
             self._newest = step
+            self._newest_stats = stats
             self._appended += 1
             self._cache = {}
+            self._records = {}
 
     # ----- Run protocol: what the run is ---------------------------------------------------------
     @property
@@ -205,7 +161,7 @@ class TrainerRun:
                 found |= {LOSS, PARAM_STATS}
                 found |= {ACCURACY} if self._classifies else set()
                 found |= {SITE_STATS} if self._topology.sites else set()
-            if len(self._snapshots):
+            if len(self._snapshots) or self._head is not None:
                 found.add(PER_UNIT)
             return frozenset(found)
 
@@ -238,13 +194,12 @@ class TrainerRun:
         if name == "step":
             if self._newest is None:
                 return np.zeros(0, np.int64)
-            steps = self._history.steps()
-            return steps[:np.searchsorted(steps, self._newest, side="right")]
+            return self._held_steps()
         n = len(self.steps())
         if name in _FROM_HISTORY:
-            return self._history.series(_FROM_HISTORY[name])[:n]
+            return self._field(_FROM_HISTORY[name])
         if name in ("input_signal_norm", "signal_norm"):
-            signal = self._history.series("signal_norms")[:n]
+            signal = self._field("signal_norms")
             return signal[:, 0] if name == "input_signal_norm" else signal[:, 1:]
         if name == "window_step":
             if not self._window_from.n:
@@ -260,6 +215,45 @@ class TrainerRun:
         if name == "weight_norm":
             return np.full((n, len(self._topology.params)), np.nan)
         return np.full(n, np.nan)     # wall_time, AMP and probe timings: not measured
+
+    def _held_steps(self) -> np.ndarray:
+        """Steps of the History's rows up to the newest appended step; extended by the rows
+        since the last call while the History only appended, else read again in full."""
+        history, known = self._history, self._steps_read
+        if known.n:
+            new_steps, _ = history.rows_since(int(known.view()[-1]), "loss")
+            if len(history) == known.n + len(new_steps):      # nothing thinned out
+                known.extend(new_steps[:np.searchsorted(new_steps, self._newest, side="right")])
+                return known.view()
+        steps = history.steps()
+        self._steps_read = known = GrowingArray(np.int64, capacity=max(len(steps), 64))
+        known.extend(steps[:np.searchsorted(steps, self._newest, side="right")])
+        return known.view()
+
+    def _field(self, field: str) -> np.ndarray:
+        """History field `field` at the records (read-only), copying only rows new since the
+        last read while the History has only appended (it thins out only past `recent` rows)."""
+        held = self.steps()
+        kept = self._fields.get(field)
+        if kept is not None:
+            known_steps, values = kept
+            known = known_steps.n
+            if known and (len(held) < known or held[known - 1] != known_steps.view()[-1]):
+                kept = None   # the History dropped (thinned) rows we held: read it again
+        if kept is None:
+            values = self._history.series(field)[:len(held)]
+            known_steps = GrowingArray(np.int64, capacity=max(len(held), 64))
+            known_steps.extend(held)
+            kept = (known_steps, GrowingArray(np.float64, None if values.ndim == 1
+                                              else values.shape[1], max(len(held), 64)))
+            kept[1].extend(values)
+            self._fields[field] = kept
+        elif known_steps.n < len(held):
+            steps, rows = self._history.rows_since(int(known_steps.view()[-1]), field)
+            new = len(held) - known_steps.n
+            known_steps.extend(steps[:new])
+            values.extend(rows[:new])
+        return kept[1].view()
 
     def series(self, name: str, rows: slice | np.ndarray | None = None) -> np.ndarray:
         """A plain (k,), per-parameter (k, n_params) or per-site (k, n_sites) column (NaN: none)."""
@@ -278,32 +272,71 @@ class TrainerRun:
         return values[index]
 
     def record(self, index: int) -> StepRecord:
-        """Every field of record `index`; per-unit fields from the newest snapshot at or before."""
+        """Every field of record `index`; per-unit fields from the newest snapshot at or before.
+
+        Its arrays are read-only: the record is shared by every reader until the next append.
+        """
         with self._lock:
             n = len(self)
             if not -n <= index < n:
                 raise IndexError(f"Record {index} is out of range for a run of {n} records.")
             index %= n
-            values: dict[str, Any] = {}
-            for name in _PLAIN:
-                values[name] = None if name in _UNMEASURED else self._column(name)[index].item()
-            if values["window_step"] == INT_NULL:
-                values["window_step"] = None
-            for name in _LISTS:
-                values[name] = None if name == "weight_norm" else self._column(name)[index].copy()
-            values["message"] = self._diverged[1] if values["diverged"] else ""
-            values["scalars"] = {}
-            values.update(self._unit_values(values["step"]))
-            return StepRecord.from_columns(values)
+            found = self._records.get(index)
+            if found is None:
+                found = self._records[index] = self._make_record(index)
+                if len(self._records) > 64:
+                    self._records = {index: found}
+            return found
+
+    def _make_record(self, index: int) -> StepRecord:
+        """Record `index` (0 <= index < len) built from the History (the newest one from its
+        StepStats, the same numbers as the History's row) and the snapshots."""
+        values: dict[str, Any] = dict.fromkeys(_UNMEASURED)
+        step = int(self.steps()[index])
+        values.update(step=step, rank=0, skipped=False, weight_norm=None,
+                      diverged=self._diverged is not None and self._diverged[0] == step,
+                      window_step=self._window_at(step))
+        stats = self._newest_stats if step == self._newest else None
+        for name, field in _FROM_HISTORY.items():
+            if stats is not None:
+                row = np.array(getattr(stats, field), np.float64)
+            else:
+                row = self._field(field)[index]      # read-only rows, never rewritten
+            values[name] = row if name in _LISTS else float(row)
+        signal = (np.array(stats.signal_norms, np.float64) if stats is not None
+                  else self._field("signal_norms")[index])
+        values["input_signal_norm"] = float(signal[0])
+        values["signal_norm"] = signal[1:]
+        values["message"] = self._diverged[1] if values["diverged"] else ""
+        values["scalars"] = {}
+        values.update(self._unit_values(values["step"]))
+        for value in values.values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        return StepRecord.from_columns(values)
+
+    def _window_at(self, step: int) -> int | None:
+        """The dataset_stats_step in force at `step` (None before the first append)."""
+        if not self._window_from.n:
+            return None
+        found = int(np.searchsorted(self._window_from.view(), step, side="right")) - 1
+        return int(self._window_step.view()[found]) if found >= 0 else None
+
+    def _snapshot_at(self, step: int) -> UnitSnapshot | None:
+        """The newest-step snapshot if it is `step`'s, else the newest kept at or before it."""
+        head = self._head
+        if head is not None and head.step == step:
+            return head
+        return self._snapshots.at_or_before(step)
 
     def _unit_values(self, step: int) -> dict[str, np.ndarray | None]:
         """The per-unit columns of the newest snapshot at or before `step` (None: none yet)."""
-        snapshot = self._snapshots.at_or_before(step)
+        snapshot = self._snapshot_at(step)
         if snapshot is None:
             return dict.fromkeys(PER_UNIT_COLUMNS)
         topology = self._topology
         grads = snapshot.unit_grad
-        inputs, hidden = topology.input_width, topology.n_units
+        inputs, hidden = topology.input_width, self._n_units
         empty = np.zeros(0, bool)
         return {
             "input_unit_grad": grads[:inputs].copy(),
@@ -335,7 +368,7 @@ class TrainerRun:
             if not -len(steps) <= index < len(steps):
                 return None
             index %= len(steps)
-            snapshot = self._snapshots.at_or_before(int(steps[index]))
+            snapshot = self._snapshot_at(int(steps[index]))
             if snapshot is None or (name == "saturated_units" and snapshot.saturated is None):
                 return None
             found = int(np.searchsorted(steps, snapshot.step))
@@ -348,3 +381,18 @@ class TrainerRun:
     def logged(self, name: str) -> np.ndarray:
         """(T,) NaN: nothing is logged by the built-in trainer."""
         return np.full(len(self), np.nan)
+
+    # ----- the live model (capability BOUNDARY only) ----------------------------------------------
+    def boundary_points(self) -> tuple[np.ndarray, np.ndarray, str, int]:
+        """(X_train (n, 2), y_train, task, n_classes) of the trainer's 2-D data (BOUNDARY)."""
+        if not self._boundary:
+            raise ValueError("This run has no 2-D data to draw a decision boundary over.")
+        dataset = self._trainer.dataset
+        return dataset.X_train, dataset.y_train, dataset.task, dataset.n_classes
+
+    def boundary_grid(self, n: int, bounds: tuple[float, float, float, float]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(xs, ys, values) of the trainer's network over an n x n grid (core.boundary)."""
+        if not self._boundary:
+            raise ValueError("This run has no 2-D data to draw a decision boundary over.")
+        return decision_grid(self._trainer.network, n=n, bounds=bounds)

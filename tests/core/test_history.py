@@ -154,3 +154,24 @@ def test_million_steps_depth_50_stay_under_200_mb() -> None:
     assert nbytes_mb < 200
     assert rss_mb < 200
     assert 20_000 <= records <= 40_000
+
+
+def test_rows_since_equals_the_tail_of_series_through_ring_and_thinning():
+    from types import SimpleNamespace
+
+    history = History(3, 2, recent=7, older=4)
+    for t in range(1, 60):
+        history.append(SimpleNamespace(
+            step=t, loss=float(t), train_accuracy=0.5, test_accuracy=0.25,
+            grad_norms=np.full(3, t), signal_norms=np.arange(3.0) + t, dead_fraction=np.zeros(2),
+            dead_fraction_dataset=np.ones(2), saturated_fraction=np.zeros(2),
+            update_ratio=np.full(3, -t)))
+        steps = history.steps()
+        for since in {0, *steps.tolist(), t + 1, t - 3}:
+            after = steps > since
+            for name in ("loss", "grad_norms", "signal_norms", "update_ratio"):
+                got_steps, got = history.rows_since(int(since), name)
+                np.testing.assert_array_equal(got_steps, steps[after])
+                np.testing.assert_array_equal(got, history.series(name)[after])
+    with pytest.raises(ValueError, match="Unknown history field"):
+        history.rows_since(0, "nope")

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from actiscope_probe.runformat import COLUMN_NAMES, PARAM_COLUMNS, PER_UNIT_COLUMNS, SITE_COLUMNS
 
+from core.boundary import decision_grid
 from core.config import ExperimentConfig
 from core.history import History
 from core.runs import (
@@ -219,3 +220,47 @@ def test_unit_snapshots_thin_out_and_respect_the_byte_budget():
     wide = Trainer(ExperimentConfig(depth=4, width=256, dataset="circles"))
     run = TrainerRun(wide, snapshot_bytes=2**20)       # (2 + 1024 + 1) * 8 + 2048 B each
     assert run._snapshots.recent == 2**19 // (8 * 1027 + 2048)
+
+
+def test_reads_after_an_append_copy_only_the_new_rows_and_equal_history(monkeypatch):
+    """Series are extended with History.rows_since while the History only appends, and read
+    again in full once it thinned out; either way they equal History.series."""
+    trainer = _trainer()
+    trainer.history = History(trainer.network.n_weight_layers, trainer.network.n_hidden,
+                              recent=16, older=8)
+    run = TrainerRun(trainer)
+    full_reads = []
+    series = trainer.history.series
+    monkeypatch.setattr(trainer.history, "series",
+                        lambda name: full_reads.append(name) or series(name))
+    for k in range(120):
+        stats = trainer.step()
+        if k % 3 and k < 100:
+            continue                     # sparse appends, then every step
+        run.append(stats)
+        n = len(run)
+        for name, field in HISTORY_OF.items():
+            np.testing.assert_array_equal(run.series(name), series(field)[:n])
+        newest = run.record(-1)
+        assert newest.step == stats.step and newest.loss == stats.loss
+        np.testing.assert_array_equal(newest.unit_grad, np.concatenate(stats.unit_grad[1:-1]))
+        np.testing.assert_array_equal(newest.grad_norm, stats.grad_norms)
+        if k == 12:     # the History has not thinned yet: one full read per field so far
+            assert sorted(full_reads) == sorted(HISTORY_OF.values())
+    assert len(full_reads) > len(HISTORY_OF)   # thinning made it read in full again
+
+
+def test_boundary_grid_is_the_trainers_decision_grid():
+    trainer = _trainer()
+    run = TrainerRun(trainer)
+    run.append(trainer.step())
+    X, y, task, n_classes = run.boundary_points()
+    assert X is trainer.dataset.X_train and task == "multiclass" and n_classes == 3
+    got = run.boundary_grid(9, (-1.0, 1.0, -1.0, 1.0))
+    want = decision_grid(trainer.network, n=9, bounds=(-1.0, 1.0, -1.0, 1.0))
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+    sine = TrainerRun(_trainer(dataset="sine", loss="mse"))    # 1-D inputs: no boundary
+    assert BOUNDARY not in sine.capabilities
+    with pytest.raises(ValueError, match="no 2-D data"):
+        sine.boundary_grid(9, (-1.0, 1.0, -1.0, 1.0))
