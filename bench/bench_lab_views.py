@@ -7,6 +7,11 @@ refreshes every view, then paints in one of two ways (alternate frames):
 - window grab: QWidget.grab of the whole window, a full repaint of everything (upper bound).
 Training time is reported separately: the fps goal is for refresh + paint of the views
 (≥ 60 at 50×128, ≥ 20 at 200×512); the grab figure is printed next to it.
+
+The views draw a Run (core.runs.TrainerRun over the trainer, fed each step's StepStats as the
+Lab does). `--history N` first fills the trainer's History with N more rows (copies of the
+newest step), so the cost of long runs shows: the series a view reads grow with the History.
+The script also runs the views of an older checkout (refresh(trainer)) for comparison.
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ from PySide6.QtWidgets import QApplication, QGridLayout, QWidget  # noqa: E402
 
 from core.config import ExperimentConfig  # noqa: E402
 from core.trainer import Trainer  # noqa: E402
+
+try:      # the views draw a Run (this checkout); an older checkout's views took the Trainer
+    from core.runs import TrainerRun  # noqa: E402
+except ImportError:    # pragma: no cover
+    TrainerRun = None
 from gui.app import create_app  # noqa: E402
 from gui.lab.views import ALL_VIEWS  # noqa: E402
 
@@ -34,7 +44,18 @@ SIZES = [(50, 128, 300, 60.0), (200, 512, 60, 20.0)]   # depth, width, frames, f
 WARMUP_FRAMES = 5
 
 
-def bench(depth: int, width: int, frames: int, goal: float) -> bool:
+def _fill_history(trainer: Trainer, rows: int) -> None:
+    """Append `rows` copies of the newest step (steps numbered on) to the trainer's History."""
+    from dataclasses import replace
+
+    last = trainer.last
+    for k in range(rows):
+        trainer.history.append(replace(last, step=last.step + 1 + k))
+    trainer.step_count += rows
+    trainer.last = replace(last, step=last.step + rows)
+
+
+def bench(depth: int, width: int, frames: int, goal: float, history: int = 0) -> bool:
     """Train + refresh + render `frames` frames; print the timings; True if the goal is met."""
     trainer = Trainer(ExperimentConfig(depth=depth, width=width, dataset="spirals", lr=0.01,
                                        batch_size=128, seed=0))
@@ -46,21 +67,33 @@ def bench(depth: int, width: int, frames: int, goal: float) -> bool:
     window.resize(1600, 1000)
     window.show()
     trainer.run(3)
+    if history:
+        _fill_history(trainer, history)
+    run = TrainerRun(trainer) if hasattr(views[0], "show_record") else None
+    if run is not None:
+        run.append(trainer.last)
     for view in views:
-        view.reset_view(trainer)
-    per_view = np.zeros(len(views))
+        view.reset_view(trainer if run is None else run)
+    per_view = np.zeros(len(views) + (run is not None))
     train_s = 0.0
     paint_s = {"views": 0.0, "window grab": 0.0}
     counts = {"views": 0, "window grab": 0}
     for frame in range(WARMUP_FRAMES + frames):
         mode = "views" if frame % 2 == 0 else "window grab"
         start = time.perf_counter()
-        trainer.step()
+        stats = trainer.step()
         trained = time.perf_counter()
         times = []
+        if run is not None:
+            t0 = time.perf_counter()
+            run.append(stats)            # the Lab's frame: the run takes the newest step
+            times.append(time.perf_counter() - t0)
         for view in views:
             t0 = time.perf_counter()
-            view.refresh(trainer)
+            if run is None:
+                view.refresh(trainer)
+            else:
+                view.show_record(run)
             times.append(time.perf_counter() - t0)
         refreshed = time.perf_counter()
         if mode == "views":
@@ -81,10 +114,13 @@ def bench(depth: int, width: int, frames: int, goal: float) -> bool:
     frame_ms = {mode: refresh_ms.sum() + paint_ms[mode] for mode in paint_ms}
     fps = 1e3 / frame_ms["views"]
     print(f"depth {depth} × width {width}: {frames} frames, {len(trainer.history)} steps recorded"
+          f"{' (History filled)' if history else ''}"
           f" (OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']})")
     print(f"  training     {1e3 * train_s / frames:7.2f} ms/step (not part of the fps)")
-    for view, ms in zip(views, refresh_ms, strict=True):
-        print(f"  refresh {type(view).__name__:<20} {ms:7.2f} ms")
+    names = (["TrainerRun.append"] if run is not None else []) + [
+        type(view).__name__ for view in views]
+    for name, ms in zip(names, refresh_ms, strict=True):
+        print(f"  refresh {name:<20} {ms:7.2f} ms")
     print(f"  refresh, all views              {refresh_ms.sum():7.2f} ms")
     print(f"  paint of the six views (app)    {paint_ms['views']:7.2f} ms")
     print(f"  grab of the 1600×1000 window    {paint_ms['window grab']:7.2f} ms")
@@ -118,13 +154,19 @@ def baseline_render_ms(frames: int = 60) -> float:
 def main() -> int:
     """Run both sizes (or those named like 50x128 on the command line); exit 0 even below goal
     (numbers are for reading, machines differ)."""
-    wanted = {tuple(int(n) for n in arg.split("x")) for arg in sys.argv[1:]}
+    args = sys.argv[1:]
+    history = 0
+    if "--history" in args:
+        at = args.index("--history")
+        history = int(args[at + 1])
+        del args[at:at + 2]
+    wanted = {tuple(int(n) for n in arg.split("x")) for arg in args}
     sizes = [size for size in SIZES if not wanted or size[:2] in wanted]
     app = create_app([])   # as the app: Fusion style, antialiased plots
     floor_ms = baseline_render_ms()
     print(f"baseline: six bare plots, setData + grab of 1600×1000: {floor_ms:.2f} ms "
           f"({1e3 / floor_ms:.0f} frames/s) — compare the Lab numbers to this (noisy machine)")
-    results = [bench(*size) for size in sizes]
+    results = [bench(*size, history=history) for size in sizes]
     app.processEvents()
     print("all goals met" if all(results) else "some goals not met (see above)")
     return 0

@@ -73,8 +73,9 @@ def run_render(args: argparse.Namespace) -> int:
                                  args.width, args.height)
         else:
             lab.advance(steps)
-        if lab.trainer.diverged and lab.trainer.last is not None:
-            print(f"actiscope: note: {lab.trainer.last.message}", file=sys.stderr)
+        newest = lab.run.record(-1) if len(lab.run) else None
+        if newest is not None and newest.diverged:
+            print(f"actiscope: note: {newest.message}", file=sys.stderr)
         _save_png_atomic(lab.render_image(args.width, args.height), out)
     finally:
         lab.shutdown()

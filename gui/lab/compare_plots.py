@@ -10,9 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from core.runs import Run
 from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.death_grid import NO_UNIT, dead_grid, grid_colormap
+from gui.lab.views.history_cache import shared_series
+from gui.lab.views.run_view import n_param_layers, per_unit, record_at, split_units
 from gui.lab.views.safe_values import finite_or, log_bounds, log_safe
 from gui.lab.views.zero_band import ZeroBand, consecutive
 
@@ -29,7 +32,7 @@ def _integer_ticks(plot: pg.PlotItem, count: int) -> None:
 
 
 class ComparePlots(pg.GraphicsLayoutWidget):
-    """Five plots for trainers A and B; `refresh(a, b)` redraws from their newest stats/history."""
+    """Five plots for runs A and B; `show_record(a, b)` draws both at the same step."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -83,61 +86,72 @@ class ComparePlots(pg.GraphicsLayoutWidget):
         """Name what A and B are (e.g. 'relu' and 'leaky_relu') in the grid titles."""
         self._titles = (title_a, title_b)
 
-    def reset_view(self, trainer_a, trainer_b) -> None:
-        """New trainers: clear the curves and fit the axes to the new architecture."""
+    def reset_view(self, run_a: Run, run_b: Run) -> None:
+        """New runs: clear the curves and fit the axes to the new architecture."""
         for curve in (*self._grad_curves, *self._loss_curves):
             curve.setData([], [])
         for bar in self._dead_bars:
             bar.setOpts(x=[], height=[])
-        n_hidden = max(trainer_a.network.n_hidden, trainer_b.network.n_hidden)
+        n_hidden = max(len(run_a.topology.sites), len(run_b.topology.sites))
         self._dead.setXRange(0.4, n_hidden + 0.6, padding=0)
         for plot in (*self._grid_plots, self._dead):
             _integer_ticks(plot, n_hidden)
-        _integer_ticks(self._grad, n_hidden + 1)
-        self.refresh(trainer_a, trainer_b)
+        _integer_ticks(self._grad, max(n_param_layers(run_a), n_param_layers(run_b)))
+        self.show_record(run_a, run_b)
 
-    def refresh(self, trainer_a, trainer_b) -> None:
-        """Redraw A and B from `trainer.last` and `trainer.history` (non-finite values clamped)."""
-        trainers = (trainer_a, trainer_b)
+    def show_record(self, run_a: Run, run_b: Run, step: int | None = None) -> None:
+        """Redraw A and B at `step` (default: the newest step both have reached), each at its
+        newest record at or before it, so the two runs are aligned by step (non-finite values
+        clamped)."""
+        runs = (run_a, run_b)
         titles = getattr(self, "_titles", ("A", "B"))
-        grads = [t.last.grad_norms if t.last is not None else np.empty(0) for t in trainers]
+        if step is None:
+            newest = [run.newest_step for run in runs]
+            step = None if None in newest else min(newest)
+        records = []
+        for run in runs:
+            found = None if step is None or not len(run) else record_at(run, run.step_index(step))
+            records.append(found)
+        grads = [np.empty(0) if f is None or f[1].grad_norm is None else
+                 np.asarray(f[1].grad_norm, np.float64) for f in records]
         bounds = log_bounds(*grads)
-        for index, trainer in enumerate(trainers):
-            stats = trainer.last
-            if stats is None:
-                dead_units = [np.zeros(w, bool) for w in trainer.network.sizes[1:-1]]
-            else:
-                dead_units = stats.dead_units_dataset
+        for index, (run, found) in enumerate(zip(runs, records, strict=True)):
+            dead_flat = None
+            if found is not None:
+                dead_flat, _ = per_unit(run, found[0], found[1], "dead_units")
+            dead_units = split_units(run, None if dead_flat is None
+                                     else np.asarray(dead_flat, bool), False)
             grid, _ = dead_grid(dead_units, MAX_GRID_UNITS)
             if grid.size:
                 self._grid_images[index].setImage(grid.T, levels=(0.0, NO_UNIT))
                 self._grid_images[index].setRect(0.5, 0, grid.shape[0], grid.shape[1])
                 self._grid_plots[index].setRange(xRange=(0.5, grid.shape[0] + 0.5),
                                                  yRange=(0, grid.shape[1]), padding=0.01)
-            if stats is None:      # dead units are measured with the first step's statistics
+            if found is None or dead_flat is None:   # measured with the first step's statistics
                 share = "dead: not measured yet"
             else:
                 dead_share = float(np.mean(np.concatenate(dead_units))) if dead_units else 0.0
-                share = f"<b>{100 * dead_share:.0f} %</b> dead, step {trainer.step_count:,}"
+                share = f"<b>{100 * dead_share:.0f} %</b> dead, step {found[1].step:,}"
             self._grid_plots[index].setTitle(
                 f"<span style='color:{(COLOUR_A, COLOUR_B)[index]}'><b>{'AB'[index]}</b> "
                 f"{titles[index]}</span> — {share}", color=theme.FOREGROUND, size="10pt")
-            if stats is None:
+            if found is None:
                 self._grad_curves[index].setData([], [])
                 self._dead_bars[index].setOpts(x=[], height=[])
                 self._loss_curves[index].setData([], [])
                 continue
-            layers = np.arange(1, len(stats.grad_norms) + 1, dtype=np.float64)
-            keep = stats.grad_norms != 0           # exact zeros: on the 0 band
-            self._grad_curves[index].setData(layers[keep],
-                                             log_safe(stats.grad_norms, bounds).values[keep],
+            record_index, record = found
+            grad = grads[index]
+            layers = np.arange(1, len(grad) + 1, dtype=np.float64)
+            keep = grad != 0           # exact zeros: on the 0 band
+            self._grad_curves[index].setData(layers[keep], log_safe(grad, bounds).values[keep],
                                              connect=consecutive(layers[keep]))
             offset = -0.2 if index == 0 else 0.2
-            hidden = np.arange(1, len(stats.dead_fraction_dataset) + 1) + offset
-            self._dead_bars[index].setOpts(
-                x=hidden, height=finite_or(stats.dead_fraction_dataset, 0.0))
-            steps = trainer.history.steps()
-            loss = trainer.history.series("loss")
+            dead_window = (np.zeros(0) if record.dead_window is None
+                           else np.asarray(record.dead_window, np.float64))
+            hidden = np.arange(1, len(dead_window) + 1) + offset
+            self._dead_bars[index].setOpts(x=hidden, height=finite_or(dead_window, 0.0))
+            steps, loss = shared_series.read(run, "loss", record_index)
             finite = np.isfinite(loss)
             self._loss_curves[index].setData(steps[finite], loss[finite])
         self._zeros.show(bounds.floor, [(np.arange(1, len(g) + 1), g) for g in grads])

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from core.activations import activation_info, available_activations
 from core.config import ExperimentConfig
 from core.initializers import available_initializers
+from core.runs import Run
 from core.trainer import Trainer
 from gui.explorer.param_controls import GREEK
 from gui.export import ExportTarget
@@ -225,13 +226,13 @@ class CompareView(QWidget):
         """The current trainer B (None before compare mode was first shown)."""
         return self._trainer_b
 
-    def reset_view(self, trainer_a: Trainer, trainer_b: Trainer) -> None:
-        """Both trainers were rebuilt: clear and redraw the paired plots."""
-        self.plots.reset_view(trainer_a, trainer_b)
+    def reset_view(self, run_a: Run, run_b: Run) -> None:
+        """Both runs were rebuilt: clear and redraw the paired plots."""
+        self.plots.reset_view(run_a, run_b)
 
-    def refresh(self, trainer_a: Trainer, trainer_b: Trainer) -> None:
-        """Redraw the paired plots from both trainers' newest stats."""
-        self.plots.refresh(trainer_a, trainer_b)
+    def show_record(self, run_a: Run, run_b: Run, step: int | None = None) -> None:
+        """Redraw the paired plots with both runs at `step` (default: the newest both have)."""
+        self.plots.show_record(run_a, run_b, step)
 
     def export_targets(self) -> list[ExportTarget]:
         """The paired plots as one figure."""

@@ -45,6 +45,8 @@ class _DoneBridge(QObject):
 class TrainingController(QObject):
     """Drive `trainers` (objects with step(), step_count, diverged, last) from a worker thread."""
 
+    sigStep = Signal(int, object)       # every step's StepStats (trainer index, stats), in
+                                        # order, on the GUI thread, before its frame's sigFrame
     sigFrame = Signal(object)           # the first trainer's newest StepStats after a frame
     sigDiverged = Signal(int, object)   # index of the trainer that diverged, its StepStats
     sigFailed = Signal(str)             # a step raised (e.g. MemoryError): training paused
@@ -228,12 +230,21 @@ class TrainingController(QObject):
         start = time.perf_counter()
         for index, trainer in enumerate(self._trainers):
             stats = trainer.step()
+            if stats is not None:
+                self.sigStep.emit(index, stats)
             if stats is not None and stats.diverged:
-                self.pause()
-                self.sigDiverged.emit(index, stats)
+                self._report_divergence(index, stats)
                 return True
         self._record_step_time(time.perf_counter() - start)
         return False
+
+    def _report_divergence(self, index: int, stats) -> None:
+        """The one divergence path (a synchronous step or a worker's batch): stop running and
+        emit sigDiverged once; the frame with the diverged step follows (sigFrame)."""
+        if self._running:
+            self._set_running(False)
+            self._submit_timer.stop()
+        self.sigDiverged.emit(index, stats)
 
     def _submit(self) -> None:
         """Hand the next batch to the worker (from the event loop, while running)."""
@@ -263,6 +274,9 @@ class TrainingController(QObject):
     def _collect(self) -> None:
         """The worker is done with the trainers: account, run queued requests, draw the frame."""
         job, self._job = self._job, None
+        if self._same_trainers(job):
+            for index, stats in job.stats:     # the runs see every step, in order
+                self.sigStep.emit(index, stats)
         if job.error is not None:
             # Raising here would land in a Qt slot (a traceback, no message); pause, run what
             # was queued for this idle moment, and tell the Lab instead.
@@ -285,20 +299,21 @@ class TrainingController(QObject):
             self._last_k = steps
             self._mark_rate()
         if job.diverged is not None:
-            if self._running:
-                self._set_running(False)
-            self.sigDiverged.emit(*job.diverged)
+            self._report_divergence(*job.diverged)
         try:
             pending, self._pending = self._pending, []
             for function in pending:
                 function()
-            same_trainers = len(job.trainers) == len(self._trainers) and all(
-                a is b for a, b in zip(job.trainers, self._trainers, strict=True))
-            if same_trainers and steps:
+            if self._same_trainers(job) and steps:
                 self._emit_frame()
         finally:
             if self._running:
                 self._submit_timer.start(0)
+
+    def _same_trainers(self, job: StepJob) -> bool:
+        """Whether `job` stepped the current trainers (a reset may have replaced them)."""
+        return len(job.trainers) == len(self._trainers) and all(
+            a is b for a, b in zip(job.trainers, self._trainers, strict=True))
 
     def _emit_frame(self) -> None:
         if self._trainers:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 import gui.lab.views as lab_views
 from core.config import ExperimentConfig
+from core.runs import TrainerRun
 from core.trainer import Trainer
 from gui.export import ExportTarget, install_export_menu
 from gui.lab.banner import DivergenceBanner
@@ -29,6 +30,7 @@ from gui.lab.controller import TrainingController
 from gui.lab.plots_area import PlotsArea
 from gui.lab.preset_box import PresetBox
 from gui.lab.run_bar import RunActions, RunBar
+from gui.lab.scrubber import RunScrubber
 from gui.lab.settings_io import restore_lab_settings, save_lab_settings
 from gui.lab.views.phase_diagram import config_at_point
 
@@ -103,6 +105,8 @@ class LabView(QWidget):
         bar_row.addWidget(self.run_bar, 1)
         bar_row.addWidget(compare_button)
         right_layout.addLayout(bar_row)
+        self.scrubber = RunScrubber()
+        right_layout.addWidget(self.scrubber)
         right_layout.addWidget(self.banner)
         right_layout.addWidget(self._pages, 1)
 
@@ -116,6 +120,7 @@ class LabView(QWidget):
         layout.addWidget(self.splitter)
 
         self.controller = TrainingController(self)
+        self._scrub_step: int | None = None      # the step the scrubber shows (None: newest)
         self._trainer = Trainer(self.panel.config())
         self._wire()
         self._install_trainers()
@@ -127,6 +132,9 @@ class LabView(QWidget):
         self._actions.reset.triggered.connect(self.reset)
         self._compare_action.toggled.connect(self._on_compare_toggled)
         self.run_bar.sigStepsPerFrameChanged.connect(self.controller.set_steps_per_frame)
+        self.scrubber.sigScrubbed.connect(self._on_scrubbed)
+        self.scrubber.sigFollow.connect(self._on_follow)
+        self.controller.sigStep.connect(self._on_step)
         self.controller.sigFrame.connect(self._on_frame)
         self.controller.sigDiverged.connect(self._on_diverged)
         self.controller.sigFailed.connect(self._on_failed)
@@ -141,14 +149,14 @@ class LabView(QWidget):
             # worker is between two steps: the GUI never reads a trainer mid-step).
             dock.visibilityChanged.connect(
                 lambda visible, view=view: visible and self.controller.call_when_idle(
-                    lambda: view.refresh(self._trainer)))
+                    lambda: view.show_record(self._run, self._shown_index())))
             chosen = getattr(view, "sigInitChosen", None)
             if chosen is not None:  # phase diagram click: start from that init (run resets)
                 chosen.connect(lambda w, b: self.set_config(config_at_point(self.config(), w, b)))
             redraw = getattr(view, "sigRedrawRequested", None)
             if redraw is not None:  # a view option changed: redraw between two training steps
                 redraw.connect(lambda view=view: self.controller.call_when_idle(
-                    lambda: view.refresh(self._trainer)))
+                    lambda: view.show_record(self._run, self._shown_index())))
 
     # -- configuration ---------------------------------------------------------------------------
     def config(self) -> ExperimentConfig:
@@ -167,6 +175,48 @@ class LabView(QWidget):
     def trainer(self) -> Trainer:
         """The current trainer (A in compare mode)."""
         return self._trainer
+
+    @property
+    def run(self) -> TrainerRun:
+        """The current trainer as the Run every view draws (rebuilt with the trainer)."""
+        return self._run
+
+    def _shown_index(self) -> int:
+        """The record the views show: the scrubber's step, else the newest (-1)."""
+        if self._scrub_step is None or not len(self._run):
+            return -1
+        return self._run.step_index(self._scrub_step)
+
+    def show_step(self, step: int | None) -> None:
+        """Show the newest record at or before `step` in every view (None: follow the newest);
+        scrubbing pauses training first."""
+        if step is not None and self.controller.is_running():
+            self.pause()
+        self.controller.call_when_idle(lambda: self._show_step(step))
+
+    def _show_step(self, step: int | None) -> None:
+        self._scrub_step = None if step is None or not len(self._run) else int(step)
+        if self._scrub_step is None:
+            self.scrubber.following = True
+            self.scrubber.follow_button.setEnabled(False)
+        self._show_scrubber()
+        self._refresh_views(force=False)
+
+    def _on_scrubbed(self, index: int) -> None:
+        """The slider moved to record `index` (pauses training; the views show that record)."""
+        if self.controller.is_running():
+            self.pause()
+        self.controller.call_when_idle(lambda: self._show_step(
+            int(self._run.steps()[index]) if 0 <= index < len(self._run) else None))
+
+    def _on_follow(self) -> None:
+        self.show_step(None)
+
+    def _show_scrubber(self) -> None:
+        run = self._run
+        index = None if self._scrub_step is None else self._shown_index()
+        step = None if index is None else int(run.steps()[index])
+        self.scrubber.show_run(len(run), run.newest_step, index, step)
 
     def _on_config_edited(self, config: ExperimentConfig, field: str) -> None:
         old = self._trainer.config
@@ -205,18 +255,27 @@ class LabView(QWidget):
         """(Re)build B if comparing, hand the trainers to the controller, reset every view."""
         self.banner.hide()
         trainers = [self._trainer]
+        self._run = TrainerRun(self._trainer)
+        self._run_b: TrainerRun | None = None
         if self.is_comparing():
             self.compare.set_config_a(self._trainer.config)
             trainers.append(self.compare.build_trainer_b(self._trainer))
-            self.compare.reset_view(*trainers)
+            self._run_b = TrainerRun(trainers[1])
+            self.compare.reset_view(self._run, self._run_b)
         self.controller.set_trainers(trainers)
+        self._scrub_step = None
+        self.scrubber.following = True
+        self.scrubber.follow_button.setEnabled(False)
         for view in self.views:
-            view.reset_view(self._trainer)
+            view.reset_view(self._run)
+        self._show_scrubber()
         self._show_progress()
 
     # -- running -------------------------------------------------------------------------------
     def play(self) -> None:
-        """Start training on the frame timer."""
+        """Start training on the frame timer (the views follow the newest step again)."""
+        if self._scrub_step is not None:
+            self._show_step(None)
         self.controller.play()
         self._actions.show_running(self.controller.is_running())
 
@@ -257,26 +316,37 @@ class LabView(QWidget):
         self._trainer.reset()
         self._install_trainers()
 
+    def _on_step(self, index: int, stats) -> None:
+        """Every step's StepStats (A = 0, B = 1) goes to its run, before the frame is drawn."""
+        run = self._run if index == 0 else self._run_b
+        if run is not None:
+            run.append(stats)
+
     def _on_frame(self, stats) -> None:
+        """The controller's frame: the runs hold its steps (_on_step); the views draw."""
+        if self._scrub_step is not None:     # a new step (Step while scrubbed): follow it
+            self._scrub_step = None
+            self.scrubber.following = True
+            self.scrubber.follow_button.setEnabled(False)
         self._refresh_views(force=False)
+        self._show_scrubber()
         self._show_progress()
         if stats is not None:
             self.sigStepped.emit(stats)
 
     def _refresh_views(self, force: bool) -> None:
         if self.is_comparing():
-            trainers = self.controller.trainers
-            if len(trainers) == 2 and (force or self.compare.isVisible()):
-                self.compare.refresh(*trainers)
+            if self._run_b is not None and (force or self.compare.isVisible()):
+                self.compare.show_record(self._run, self._run_b, self._scrub_step)
             return
+        index = self._shown_index()
         for view in self.views:
-            if force:  # render/advance/reset: draw the current state, skipping no throttled part
-                getattr(view, "refresh_now", view.refresh)(self._trainer)
-            elif view.isVisible():
-                view.refresh(self._trainer)
+            if force or view.isVisible():
+                # render/advance/reset force: draw the current state, skipping no throttled part
+                view.show_record(self._run, index, force=force)
 
     def _show_progress(self) -> None:
-        self.run_bar.show_progress(self._trainer.step_count, self.controller.steps_per_second,
+        self.run_bar.show_progress(self._run.newest_step or 0, self.controller.steps_per_second,
                                    self.controller.steps_per_frame)
 
     def _on_diverged(self, index: int, stats) -> None:

@@ -32,6 +32,7 @@ class StepJob:
     step_seconds: list[float] = field(default_factory=list)   # duration of each completed step
     diverged: tuple[int, object] | None = None   # (trainer index, its StepStats) if one diverged
     error: BaseException | None = None           # an exception raised by a trainer's step()
+    stats: list[tuple[int, object]] = field(default_factory=list)  # (trainer index, StepStats)
     started_at: float = 0.0          # perf_counter() when the worker began / finished the job
     finished_at: float = 0.0
 
@@ -44,6 +45,8 @@ class StepJob:
                 step_start = time.perf_counter()
                 for index, trainer in enumerate(self.trainers):
                     stats = trainer.step()
+                    if stats is not None:
+                        self.stats.append((index, stats))
                     if stats is not None and stats.diverged:
                         self.diverged = (index, stats)
                         return

@@ -302,3 +302,36 @@ def test_typed_learning_rate_moves_the_slider(lab):
     assert editor._slider.value() == -30        # log10(0.001) × 10 steps per decade
     editor.commit_text("0.3")
     assert editor._slider.value() == round(np.log10(0.3) * 10)
+
+
+def test_scrubber_shows_a_recorded_step_in_every_view_and_follows_again(lab, qtbot):
+    lab.advance(30)
+    views = {type(v).__name__: v for v in lab.views}
+    assert lab.scrubber.slider.maximum() == len(lab.run) - 1 == 29
+    lab.play()
+    assert lab.is_running()
+    lab.scrubber.slider.setValue(9)              # drag: pauses, every view shows step 10
+    qtbot.waitUntil(lambda: not lab.is_running(), timeout=5000)
+    qtbot.waitUntil(lambda: views["GradFlowView"]._step == 10, timeout=5000)
+    record = lab.run.record(lab.run.step_index(10))
+    assert record.step == 10
+    np.testing.assert_array_equal(views["GradFlowView"].current.yData, record.grad_norm)
+    np.testing.assert_array_equal(views["UpdateRatioView"].curve.yData, record.update_ratio)
+    assert views["NetworkDiagramView"]._drawn_step == 10
+    assert record.unit_grad is not None and record.dead_units is not None   # every step's
+    hidden = views["NetworkDiagramView"].model.spot_column == 1              # stats were kept
+    np.testing.assert_allclose(views["NetworkDiagramView"].model.mean_grad[hidden],
+                               record.unit_grad[:16])
+    assert views["DeathView"].total_dead_percent == pytest.approx(100 * record.dead_units.mean())
+    assert views["TrainingView"].loss_curve.xData[-1] == 10
+    assert "step 10 of" in lab.scrubber.label.text()
+    assert lab.scrubber.follow_button.isEnabled()
+    image = lab.render_image(800, 500)            # render draws the scrubbed step too
+    assert not image.isNull() and views["GradFlowView"]._step == 10
+    lab.scrubber.follow_button.click()            # back to the newest step
+    newest = lab.run.newest_step
+    assert views["GradFlowView"]._step == newest
+    assert views["TrainingView"].loss_curve.xData[-1] == newest
+    assert "(newest)" in lab.scrubber.label.text() and not lab.scrubber.follow_button.isEnabled()
+    lab.step_once()                                # a new step is drawn live
+    assert views["GradFlowView"]._step == newest + 1

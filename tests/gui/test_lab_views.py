@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+import weakref
 
 import numpy as np
 import pyqtgraph as pg
@@ -10,6 +11,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from core.config import ExperimentConfig
+from core.runs import TrainerRun
 from core.trainer import Trainer
 from gui.export import export_csv
 from gui.lab.views import (
@@ -23,7 +25,7 @@ from gui.lab.views import (
     theme,
 )
 from gui.lab.views.diagram_model import MAX_DOTS_PER_COLUMN, DiagramModel
-from gui.lab.views.history_cache import HistoryCache
+from gui.lab.views.history_cache import SeriesCache
 from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.pulse import BackwardPulse
 from gui.lab.views.safe_values import LogBounds, log_bounds, log_safe
@@ -40,14 +42,35 @@ def make_trainer(steps: int = 5, **changes) -> Trainer:
     return trainer
 
 
+def live_run(trainer: Trainer) -> TrainerRun:
+    """The trainer as the Lab shows it: a TrainerRun that has seen its newest step."""
+    run = TrainerRun(trainer)
+    if trainer.last is not None:
+        run.append(trainer.last)
+    return run
+
+
+def redraw(view, trainer: Trainer, force: bool = False) -> None:
+    """What the Lab does after a frame: the view's run takes the newest step, the view draws."""
+    run = VIEW_RUNS[view]
+    if trainer.last is not None:
+        run.append(trainer.last)
+    view.show_record(run, -1, force=force)
+
+
+VIEW_RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def make_view(qtbot, cls, trainer: Trainer):
-    """Build, show, reset and refresh one view."""
+    """Build, show, reset and draw one view from TrainerRun(trainer)."""
     view = cls()
     qtbot.addWidget(view)
     view.resize(640, 420)
     view.show()
-    view.reset_view(trainer)
-    view.refresh(trainer)
+    run = live_run(trainer)
+    VIEW_RUNS[view] = run
+    view.reset_view(run)
+    view.show_record(run)
     return view
 
 
@@ -81,7 +104,7 @@ def test_view_builds_refreshes_and_renders(qtbot, cls, tmp_path):
         warnings.simplefilter("error")
         view = make_view(qtbot, cls, trainer)
         trainer.run(3)
-        view.refresh(trainer)
+        redraw(view, trainer)
     assert view.title
     image = view.grab().toImage()
     assert not is_blank(image)
@@ -114,7 +137,7 @@ def test_diagram_marks_a_killed_layer_dead(qtbot):
     view = make_view(qtbot, NetworkDiagramView, trainer)
     trainer.network.biases[1][:] = -1e3      # every pre-activation of hidden layer 2 negative
     trainer.step()
-    view.refresh(trainer)
+    redraw(view, trainer)
     model = view.model
     in_layer = model.spot_column == 2
     assert trainer.last.dead_units_dataset[1].all()
@@ -189,7 +212,7 @@ def test_diverged_trainer_draws_only_finite_values(qtbot):
     assert trainer.diverged
     for cls in ALL_VIEWS:
         view = make_view(qtbot, cls, trainer)
-        view.refresh(trainer)
+        redraw(view, trainer)
         for array in item_arrays(view):
             assert np.isfinite(array).all(), cls.__name__
         for target in view.export_targets():
@@ -238,14 +261,17 @@ def test_pulse_sweeps_output_to_input_and_queues_the_next_step():
     assert pulse.position() == (None, 0.0) and not pulse.active()
 
 
-def test_history_cache_shares_reads_and_follows_new_steps():
+def test_series_cache_shares_reads_and_follows_new_steps():
     trainer = make_trainer(steps=3)
-    cache = HistoryCache()
-    steps, loss = cache.read(trainer, "loss")
-    assert cache.read(trainer, "loss")[1] is loss
-    trainer.step()
-    steps, loss = cache.read(trainer, "loss")
+    run = live_run(trainer)
+    cache = SeriesCache()
+    steps, loss = cache.read(run, "loss")
+    assert cache.read(run, "loss")[1] is loss
+    run.append(trainer.step())
+    steps, loss = cache.read(run, "loss")
     assert steps[-1] == 4 and len(loss) == 4
+    steps, loss = cache.read(run, "loss", 1)        # an older record: cut at its step
+    assert steps.tolist() == [1, 2] and len(loss) == 2
 
 
 def test_restyle_spots_draws_what_set_pen_and_set_brush_draw(qtbot):
@@ -290,7 +316,7 @@ def test_heatmap_scrolls_in_chunks_and_keeps_the_newest_step_in_view(qtbot):
     ranges = set()
     for _ in range(60):
         trainer.step()
-        view.refresh(trainer)
+        redraw(view, trainer)
         low, high = view.plot.getViewBox().viewRange()[0]
         rect = view.image.mapRectToParent(view.image.boundingRect())
         assert low <= rect.left() + 1e-6 and rect.right() <= high + 1e-6
@@ -331,7 +357,7 @@ def test_heatmap_gives_exact_zero_gradients_their_own_colour(qtbot):
     trainer.network.biases[1][:] = -1e3      # hidden layer 2 dead: weight layers 1-3 get 0
     trainer.run(4)
     view = make_view(qtbot, GradHeatmapView, trainer)
-    view.refresh_now(trainer)
+    redraw(view, trainer, force=True)
     steps, norms = trainer.history.steps(), trainer.history.series("grad_norms")
     zero = norms == 0
     assert zero[-4:, :3].all() and not zero[-4:, 3:].any()
@@ -349,7 +375,7 @@ def test_gradient_flow_draws_exact_zeros_on_their_own_band(qtbot):
     trainer.network.biases[1][:] = -1e3      # weight layers 1-3 get exactly 0
     trainer.step()
     view = make_view(qtbot, GradFlowView, trainer)
-    view.refresh_now(trainer)
+    redraw(view, trainer, force=True)
     grads = trainer.last.grad_norms
     zero_layers = np.flatnonzero(grads == 0) + 1.0
     np.testing.assert_array_equal(zero_layers, [1, 2, 3])
@@ -371,7 +397,7 @@ def test_gradient_flow_draws_exact_zeros_on_their_own_band(qtbot):
 def test_diagram_marks_normalized_layers(qtbot, normalization, mark):
     trainer = make_trainer(steps=2, normalization=normalization)
     view = make_view(qtbot, NetworkDiagramView, trainer)
-    view.refresh_now(trainer)
+    redraw(view, trainer, force=True)
     ticks = [label for _, label in view.plot.getAxis("bottom")._tickLevels[0]]
     hidden = ticks[1:-1]
     assert all(label.endswith(f"·{mark}") for label in hidden) if mark else \

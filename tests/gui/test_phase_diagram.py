@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from core.config import ExperimentConfig
+from core.runs import TrainerRun
 from core.trainer import Trainer
 from gui.lab.views import phase_diagram
 from gui.lab.views.phase_diagram import PhaseDiagramView, compute_phase, init_point
@@ -24,7 +25,7 @@ def make(qtbot, **changes) -> tuple[PhaseDiagramView, Trainer]:
     view.resize(620, 460)
     view.show()
     trainer = Trainer(ExperimentConfig(**{**SMALL, **changes}))
-    view.reset_view(trainer)
+    view.reset_view(TrainerRun(trainer))
     qtbot.waitUntil(lambda: view.result is not None, timeout=20000)
     return view, trainer
 
@@ -70,7 +71,7 @@ def test_stale_result_is_ignored_when_the_activation_changes(qtbot) -> None:
     view, _ = make(qtbot)
     tanh = view.result
     relu = Trainer(ExperimentConfig(**{**SMALL, "activation": "relu"}))
-    view.reset_view(relu)
+    view.reset_view(TrainerRun(relu))
     assert view.result is None
     view._on_result(tanh)                 # a late tanh result arrives: dropped
     assert view.result is None
@@ -82,7 +83,7 @@ def test_stale_result_is_ignored_when_the_activation_changes(qtbot) -> None:
     # Same activation, other init: the map is kept, only the dot moves
     same = Trainer(ExperimentConfig(**{**SMALL, "activation": "relu", "init": "he_normal"}))
     kept = view.result
-    view.reset_view(same)
+    view.reset_view(TrainerRun(same))
     assert view.result is kept and view.point == pytest.approx((2.0, 0.05))
 
 
@@ -107,7 +108,7 @@ def test_notes_and_errors(qtbot) -> None:
 def test_close_drops_a_computation_in_flight(qtbot) -> None:
     view = PhaseDiagramView()
     qtbot.addWidget(view)
-    view.reset_view(Trainer(ExperimentConfig(**SMALL)))
+    view.reset_view(TrainerRun(Trainer(ExperimentConfig(**SMALL))))
     view.close()                      # joins the worker; nothing is emitted afterwards
     assert view._worker.closed
     assert view._worker.thread is None or not view._worker.thread.is_alive()

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QBrush, QColor
 
-from core.boundary import decision_grid
+from core.runs import BOUNDARY, Run
 from gui.lab.views import theme
 from gui.lab.views.safe_values import finite_or
 
@@ -18,6 +18,8 @@ MAX_GRID_N, MIN_GRID_N = 90, 12
 MAC_BUDGET = 3e8           # weight multiply-adds per boundary evaluation (a few ms of GEMM)
 MAX_LIVE_WEIGHTS = 1.5e7   # above this even a 12×12 grid is too slow to evaluate live
 MIN_INTERVAL_S = 0.25      # recompute the boundary at most this often (not every frame)
+NO_BOUNDARY = ("decision boundary: needs the model and 2-D data, which a run file does not "
+               "hold")
 COST_SHARE = 8             # ...and wait 8× its compute time, so it takes ≤ ~1/9 of the time
 
 
@@ -77,50 +79,65 @@ class BoundaryPlot:
         self.values = np.zeros((0, 0))
         self.task = "binary"
         self.n_classes = 2
+        self.available = False
+        self.reason = ""
 
-    def reset(self, trainer) -> None:
-        """Place the training points (fixed) and force a recompute of the boundary."""
-        ds = trainer.dataset
-        self.task, self.n_classes = ds.task, ds.n_classes
-        X = finite_or(ds.X_train, 0.0)
+    def reset(self, run: Run) -> None:
+        """Place the training points (fixed) and force a recompute of the boundary; without
+        the BOUNDARY capability, say why in `reason` (2-D runs) and stay unavailable."""
+        self.image.clear()
+        self.scatter.clear()
+        self.xs = self.ys = np.zeros(0)
+        self.values = np.zeros((0, 0))
+        self._computed_at = -np.inf
+        self._computed_step = -1
+        self.available = BOUNDARY in run.capabilities
+        self.reason = ""
+        if not self.available:
+            if run.topology.input_width == 2:
+                self.reason = NO_BOUNDARY
+            return
+        X, y, task, n_classes = run.boundary_points()
+        self.task, self.n_classes = task, n_classes
+        X = finite_or(X, 0.0)
         margin = 0.1 * max(float(np.ptp(X[:, 0])), float(np.ptp(X[:, 1])), 1e-9)
         self.bounds = (float(X[:, 0].min() - margin), float(X[:, 0].max() + margin),
                        float(X[:, 1].min() - margin), float(X[:, 1].max() + margin))
-        if ds.task == "regression":
-            y = finite_or(ds.y_train, 0.0).ravel()
+        if task == "regression":
+            y = finite_or(y, 0.0).ravel()
             cmap = theme.colormap(theme.GRAD_COLORMAP)
             t = (y - y.min()) / ((y.max() - y.min()) or 1.0)
             palette = [QBrush(cmap.map(float(v), mode=pg.ColorMap.QCOLOR))
                        for v in np.linspace(0, 1, 32)]
             brushes = [palette[int(v * 31)] for v in t]
         else:
-            palette = [QBrush(class_color(k)) for k in range(max(ds.n_classes, 2))]
-            brushes = [palette[int(k) % len(palette)] for k in np.asarray(ds.y_train).ravel()]
+            palette = [QBrush(class_color(k)) for k in range(max(n_classes, 2))]
+            brushes = [palette[int(k) % len(palette)] for k in np.asarray(y).ravel()]
         self.scatter.setData(x=X[:, 0], y=X[:, 1], brush=brushes)
-        sizes = trainer.network.sizes
-        n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        n_weights = sum(int(np.prod(p.shape)) for p in run.topology.params)
         self.grid_n = grid_size(n_weights)
         self.live = n_weights <= MAX_LIVE_WEIGHTS
         self._interval = MIN_INTERVAL_S
-        self.image.clear()
         if not self.live:
             self.plot.setTitle(f"Training points (boundary not drawn live: {n_weights / 1e6:.0f} M "
                                "weights)", color=theme.FOREGROUND, size="9pt")
         x0, x1, y0, y1 = self.bounds
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-        self._computed_at = -np.inf
-        self._computed_step = -1
 
-    def refresh(self, trainer, force: bool = False) -> bool:
+    def show_record(self, run: Run, index: int = -1, force: bool = False) -> bool:
         """Recompute the boundary if the weights changed and the last one is old enough;
-        returns whether it did."""
+        returns whether it did. Only the newest record has a model to evaluate."""
+        if not self.available or not self.live or not len(run):
+            return False
+        newest = run.newest_step
+        if newest is None or run.steps()[index] != newest:
+            return False        # an older record: the model as it was then is gone
         now = self._clock()
-        if not self.live or (trainer.step_count == self._computed_step and not force):
+        if newest == self._computed_step and not force:
             return False
         if not force and now - self._computed_at < self._interval:
             return False
-        self.xs, self.ys, values = decision_grid(trainer.network, n=self.grid_n,
-                                                 bounds=self.bounds)
+        self.xs, self.ys, values = run.boundary_grid(self.grid_n, self.bounds)
         self._interval = max(MIN_INTERVAL_S, COST_SHARE * (self._clock() - now))
         self.values = finite_or(values, 0.5 if self.task == "binary" else 0.0)
         self.image.setImage(boundary_rgb(self.values, self.task, self.n_classes), autoLevels=False,
@@ -128,10 +145,10 @@ class BoundaryPlot:
         x0, x1, y0, y1 = self.bounds
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self._computed_at = now
-        self._computed_step = trainer.step_count
+        self._computed_step = newest
         what = {"binary": "P(class 1)", "multiclass": "predicted class"}.get(self.task,
                                                                               "prediction")
-        self.plot.setTitle(f"Decision boundary — {what}, step {trainer.step_count}",
+        self.plot.setTitle(f"Decision boundary — {what}, step {newest}",
                            color=theme.FOREGROUND, size="9pt")
         return True
 

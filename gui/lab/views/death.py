@@ -7,10 +7,12 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
+from core.runs import SITE_STATS, Run
 from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.death_grid import DeadGridPlot
-from gui.lab.views.history_cache import shared_history
+from gui.lab.views.history_cache import shared_series
+from gui.lab.views.run_view import config_value, per_unit, record_at, split_units
 from gui.lab.views.safe_values import finite_or
 from gui.lab.views.sticky_range import StickyRange, apply_x
 
@@ -18,6 +20,7 @@ MAX_LINES = 12
 SATURATING = {"sigmoid", "tanh", "hard_sigmoid", "softsign"}
 DATASET_DEFINITION = ("dead on the dataset: f′ = 0 for every training sample "
                       "(refreshed every {k} steps)")
+WINDOW_DEFINITION = "dead on every batch since the window's start"
 BATCH_DEFINITION = "dead on this batch (f′ = 0 for every sample of the step's minibatch)"
 
 
@@ -76,16 +79,17 @@ class DeathView(QWidget):
         self._saturation_curves: list = []
         self._saturation_shown = True   # the saturation curves may hold data (cleared once)
         self._drawn: dict[str, np.ndarray] = {}
-        self._trainer = None
+        self._run: Run | None = None
+        self._index = -1
         self._lines_title = ""
         self.total_dead_percent = 0.0
 
-    def reset_view(self, trainer) -> None:
+    def reset_view(self, run: Run) -> None:
         """Create one dead line and one saturation line per shown hidden layer."""
         for curve in self._dead_curves + self._saturation_curves:
             self.lines_plot.removeItem(curve)
         self.legend.clear()
-        n_hidden = trainer.network.n_hidden
+        n_hidden = len(run.topology.sites)
         self._layers = shown_layers(n_hidden)
         colors = theme.ramp_colors(len(self._layers))
         self._dead_curves, self._saturation_curves = [], []
@@ -98,31 +102,44 @@ class DeathView(QWidget):
                 self.legend.addItem(self._dead_curves[-1], name)
             self._saturation_curves.append(self.lines_plot.plot(pen=theme.pen(color, 1.2,
                                                                               dashed=True)))
-        names = {a.name for a in trainer.network.activations}
+        names = {site.activation for site in run.topology.sites}
         self.show_saturation.setChecked(bool(names & SATURATING))
         self._drawn = {}
         self._step_range.reset()
         self._top_range.reset()
         self.grid.forget()
-        self.refresh(trainer)
+        self.show_record(run)
 
-    def refresh(self, trainer) -> None:
-        """Redraw the big number, the lines and the grid from trainer.last and its history."""
-        self._trainer = trainer
-        stats = trainer.last
-        n_hidden = trainer.network.n_hidden
-        if stats is None or n_hidden == 0:
+    def show_record(self, run: Run, index: int = -1, force: bool = False) -> None:
+        """Redraw the big number, the lines and the grid as of record `index`."""
+        self._run = run
+        self._index = index
+        found = record_at(run, index)
+        n_hidden = len(run.topology.sites)
+        if found is None or n_hidden == 0:
             theme.set_text(self.big_number,
                            "no hidden layer" if n_hidden == 0 else "total dead: –")
             theme.set_text(self.definition, "" if n_hidden == 0 else "no step yet")
             return
-        dead = np.concatenate([np.asarray(m, bool) for m in stats.dead_units_dataset])
-        self.total_dead_percent = 100.0 * float(dead.mean())
-        theme.set_text(self.big_number, f"total dead: {self.total_dead_percent:.1f} %")
-        k = trainer.config.dead_refresh_every
+        index, record = found
+        if SITE_STATS not in run.capabilities:
+            theme.set_text(self.big_number, "total dead: –")
+            theme.set_text(self.definition, "neuron death: this run recorded no dead or "
+                                            "saturated fractions")
+            return
+        dead_flat, window = per_unit(run, index, record, "dead_units")
+        window = record.window_step if record.window_step is not None else window
+        k = config_value(run, "dead_refresh_every")
+        dataset_definition = (DATASET_DEFINITION.format(k=k) if k is not None else
+                              WINDOW_DEFINITION)
+        dataset_text = f"{dataset_definition}, as of step {window}"
+        if dead_flat is None:
+            theme.set_text(self.big_number, "total dead: –")
+        else:
+            self.total_dead_percent = 100.0 * float(np.asarray(dead_flat, bool).mean())
+            theme.set_text(self.big_number, f"total dead: {self.total_dead_percent:.1f} %")
         batch = self.batch_definition.isChecked()
-        definition = BATCH_DEFINITION if batch else DATASET_DEFINITION.format(k=k)
-        dataset_text = f"{DATASET_DEFINITION.format(k=k)}, as of step {stats.dataset_stats_step}"
+        definition = BATCH_DEFINITION if batch else dataset_definition
         # two short lines, not one long one: a LabelItem does not wrap and would widen the view
         if batch:
             text = f"big number and grid — {dataset_text}<br>lines — {definition}"
@@ -135,8 +152,10 @@ class DeathView(QWidget):
         if lines_title != self._lines_title:   # a new title text re-lays the plot out
             self._lines_title = lines_title
             self.lines_plot.setTitle(lines_title, color=theme.FOREGROUND, size="9pt")
-        self._draw_lines(trainer, batch)
-        self.grid.update(stats.dead_units_dataset, stats.dataset_stats_step)
+        self._draw_lines(run, index, batch)
+        if dead_flat is not None:
+            self.grid.update(split_units(run, np.asarray(dead_flat, bool), False),
+                             -1 if window is None else window)
 
     def _subset_note(self, n_hidden: int) -> str:
         """Which layers the lines show when not all of them."""
@@ -144,10 +163,10 @@ class DeathView(QWidget):
             return ""
         return f" ({len(self._layers)} of {n_hidden} layers shown, evenly spaced)"
 
-    def _draw_lines(self, trainer, batch: bool) -> None:
-        """Dead (and saturation) % per shown layer over the recorded steps."""
-        field = "dead_fraction" if batch else "dead_fraction_dataset"
-        steps, dead = shared_history.read(trainer, field)
+    def _draw_lines(self, run: Run, index: int, batch: bool) -> None:
+        """Dead (and saturation) % per shown layer over the recorded steps up to `index`."""
+        field = "dead_batch" if batch else "dead_window"
+        steps, dead = shared_series.read(run, field, index)
         x = steps.astype(np.float64)
         dead_percent = 100.0 * finite_or(dead[:, self._layers], 0.0)
         for k, curve in enumerate(self._dead_curves):
@@ -155,7 +174,7 @@ class DeathView(QWidget):
         self._drawn = {"step": x, "dead": dead_percent}
         top = float(dead_percent.max(initial=0.0))
         if self.show_saturation.isChecked():
-            _, saturated = shared_history.read(trainer, "saturated_fraction")
+            _, saturated = shared_series.read(run, "saturated_batch", index)
             saturated_percent = 100.0 * finite_or(saturated[:, self._layers], 0.0)
             for k, curve in enumerate(self._saturation_curves):
                 curve.setData(x, saturated_percent[:, k])
@@ -174,7 +193,7 @@ class DeathView(QWidget):
     def _on_option_changed(self) -> None:
         """Ask for a redraw now (not only on the next frame); the Lab runs it between steps,
         because the training thread may be appending to the history at this moment."""
-        if self._trainer is not None and self._dead_curves:
+        if self._run is not None and self._dead_curves:
             self.sigRedrawRequested.emit()
 
     def export_targets(self) -> list[ExportTarget]:

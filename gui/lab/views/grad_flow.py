@@ -6,10 +6,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
+from core.runs import Run
 from gui.export import ExportTarget
 from gui.lab.views import theme
-from gui.lab.views.history_cache import shared_history
+from gui.lab.views.history_cache import shared_series
 from gui.lab.views.live_text import flush_live_text, set_live_text
+from gui.lab.views.run_view import n_param_layers, record_at, signal_norms
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
 from gui.lab.views.sticky_range import StickyRange, apply_y
 from gui.lab.views.theory_band import TheoryBand
@@ -65,48 +67,54 @@ class GradFlowView(QWidget):
         self._trail_steps: np.ndarray = np.zeros(0, np.int64)
         self._step = 0
 
-    def reset_view(self, trainer) -> None:
+    def reset_view(self, run: Run) -> None:
         """New architecture: forget extremes and trails."""
         self._extremes = (np.inf, -np.inf)
         self._drawn = {}
         self._y_range.reset()
         for curve in self.trail:
             curve.setData([], [])
-        n_layers = trainer.network.n_weight_layers
+        n_layers = n_param_layers(run)
         theme.layer_ticks(self.plot.getAxis("bottom"), n_layers)
         self.plot.setXRange(0.5, n_layers + 0.5, padding=0.02)
-        self.refresh(trainer)
+        self.show_record(run)
 
-    def refresh_now(self, trainer) -> None:
-        """refresh(), then show the newest text at once (render, export)."""
-        self.refresh(trainer)
-        flush_live_text(self.note)
-
-    def refresh(self, trainer) -> None:
-        """Draw the newest step and the trail of previous recorded steps."""
-        stats = trainer.last
-        if stats is None:
+    def show_record(self, run: Run, index: int = -1, force: bool = False) -> None:
+        """Draw record `index` and the trail of the recorded steps before it."""
+        found = record_at(run, index)
+        if found is None or found[1].grad_norm is None:
             self.current.setData([], [])
             self.signal.setData([], [])
+            for curve in self.trail:
+                curve.setData([], [])
             self.theory.clear()
             self.zeros.show(None, [])
-            theme.set_text(self.note, "no step yet")
+            self._drawn = {}
+            theme.set_text(self.note, "no step yet" if found is None else
+                           "gradient flow: this run recorded no gradient norms")
             return
-        layers = np.arange(1, len(stats.grad_norms) + 1, dtype=np.float64)
-        steps, history = shared_history.read(trainer, "grad_norms")
-        earlier = history[steps < stats.step][-N_TRAIL:]
-        self._trail_steps = steps[steps < stats.step][-N_TRAIL:]
-        bounds = log_bounds(stats.grad_norms, stats.signal_norms, earlier)
-        grads = log_safe(stats.grad_norms, bounds)
-        signal = log_safe(stats.signal_norms, bounds)
+        index, record = found
+        grad_norms = np.asarray(record.grad_norm, np.float64)
+        signal_raw = signal_norms(record)
+        layers = np.arange(1, len(grad_norms) + 1, dtype=np.float64)
+        signal_layers = np.arange(1, len(signal_raw) + 1, dtype=np.float64)
+        steps, history = shared_series.read(run, "grad_norm", index)
+        earlier = history[steps < record.step][-N_TRAIL:]
+        self._trail_steps = steps[steps < record.step][-N_TRAIL:]
+        bounds = log_bounds(grad_norms, signal_raw, earlier)
+        grads = log_safe(grad_norms, bounds)
+        signal = log_safe(signal_raw, bounds)
         trail = log_safe(earlier, bounds)
-        for item, safe, raw in ((self.current, grads, stats.grad_norms),
-                                (self.signal, signal, stats.signal_norms)):
-            keep = raw != 0        # exact zeros go on the 0 band, not on the log axis
-            item.setData(layers[keep], safe.values[keep], connect=consecutive(layers[keep]))
-        zeros = self.zeros.show(bounds.floor, [(layers, stats.grad_norms),
-                                               (layers, stats.signal_norms)])
-        self.theory.update(trainer, stats.grad_norms)
+        recorded = np.ones(len(signal_raw), bool)
+        recorded[0] = record.input_signal_norm is not None
+        for item, xs, safe, raw, present in (
+                (self.current, layers, grads, grad_norms, np.ones(len(layers), bool)),
+                (self.signal, signal_layers, signal, signal_raw, recorded)):
+            keep = (raw != 0) & present    # exact zeros go on the 0 band, not on the log axis
+            item.setData(xs[keep], safe.values[keep], connect=consecutive(xs[keep]))
+        zeros = self.zeros.show(bounds.floor, [(layers, grad_norms),
+                                               (signal_layers, signal_raw)])
+        self.theory.update(run, grad_norms)
         offset = N_TRAIL - len(trail.values)
         for k, curve in enumerate(self.trail):
             if k >= offset:
@@ -115,11 +123,13 @@ class GradFlowView(QWidget):
                               connect=consecutive(layers[keep]))
             else:
                 curve.setData([], [])
-        self._step = stats.step
+        self._step = record.step
         # the CSV holds what is drawn: an exact zero is 0 (it is on the 0 band)
-        self._drawn = {"layer": layers, "grad": np.where(stats.grad_norms == 0, 0.0, grads.values),
-                       "signal": np.where(stats.signal_norms == 0, 0.0, signal.values),
-                       "trail": trail.values}
+        signal_drawn = np.full(len(layers), np.nan)   # a probe run may have fewer sites
+        shared = min(len(layers), len(signal_raw))
+        signal_drawn[:shared] = np.where(signal_raw == 0, 0.0, signal.values)[:shared]
+        self._drawn = {"layer": layers, "grad": np.where(grad_norms == 0, 0.0, grads.values),
+                       "signal": signal_drawn, "trail": trail.values}
         band = self.theory.predicted[np.isfinite(self.theory.predicted)
                                      & (self.theory.predicted > 0)]
         drawn = np.concatenate([grads.values, signal.values, trail.values.ravel(),
@@ -132,8 +142,10 @@ class GradFlowView(QWidget):
             notes = [f"{zeros} values exactly 0 (no gradient), red on the 0 band"]
         if self.theory.note and not notes:
             notes = [self.theory.note]
-        set_live_text(self.note, f"step {stats.step}" + (" — " + notes[0] if notes else "")
-                       + ("" if not stats.diverged else " — diverged, weights not updated"))
+        set_live_text(self.note, f"step {record.step}" + (" — " + notes[0] if notes else "")
+                      + ("" if not record.diverged else " — diverged, weights not updated"))
+        if force:
+            flush_live_text(self.note)
         self._apply_range()
 
     def _on_scale_toggled(self) -> None:

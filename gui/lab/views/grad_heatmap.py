@@ -7,10 +7,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from core.runs import PARAM_STATS, Run
 from gui.export import ExportTarget
 from gui.lab.views import theme
-from gui.lab.views.history_cache import shared_history
+from gui.lab.views.history_cache import shared_series
 from gui.lab.views.live_text import flush_live_text, set_live_text
+from gui.lab.views.run_view import n_param_layers
 from gui.lab.views.safe_values import clamp_counts_text, log10_safe, log_bounds
 
 N_STEPS_SHOWN = 400
@@ -55,27 +57,25 @@ class GradHeatmapView(QWidget):
         self._levels: tuple[float, float] | None = None
         self._x_range: tuple[float, float] | None = None
 
-    def reset_view(self, trainer) -> None:
+    def reset_view(self, run: Run) -> None:
         """New architecture (or a reset): clear the image and the text."""
+        n_layers = n_param_layers(run)
         self._steps = np.zeros(0, np.int64)
-        self._log_norms = np.zeros((0, trainer.network.n_weight_layers))
+        self._log_norms = np.zeros((0, n_layers))
         self.image.clear()
         self._levels = self._x_range = None
-        self.plot.setYRange(0.5, trainer.network.n_weight_layers + 0.5, padding=0)
-        self.refresh(trainer)
+        self.plot.setYRange(0.5, n_layers + 0.5, padding=0)
+        self.show_record(run)
 
-    def refresh_now(self, trainer) -> None:
-        """refresh(), then show the newest text at once (render, export)."""
-        self.refresh(trainer)
-        flush_live_text(self.note)
-
-    def refresh(self, trainer) -> None:
-        """Show the last N recorded steps of history.series('grad_norms')."""
-        steps, norms = shared_history.read(trainer, "grad_norms")
-        steps, norms = steps[-self.n_steps:], norms[-self.n_steps:]
-        if len(steps) == 0:
-            theme.set_text(self.note, "no step yet")
+    def show_record(self, run: Run, index: int = -1, force: bool = False) -> None:
+        """Show the last N recorded steps of the grad_norm series up to record `index`."""
+        if not len(run) or PARAM_STATS not in run.capabilities:
+            self.image.clear()
+            theme.set_text(self.note, "no step yet" if not len(run) else
+                           "gradient history: this run recorded no gradient norms")
             return
+        steps, norms = shared_series.read(run, "grad_norm", index)
+        steps, norms = steps[-self.n_steps:], norms[-self.n_steps:]
         safe = log10_safe(norms, log_bounds(norms))
         self._steps, self._log_norms = steps, safe.values
         real = safe.values[~safe.underflow & ~safe.nonfinite]
@@ -98,6 +98,8 @@ class GradHeatmapView(QWidget):
                       f"range 1e{low:g} … 1e{high:g}"
                       + (f"; {zeros} cells exactly 0" if zeros else "")
                       + (f"; {clamped}, drawn at the range ends" if clamped and not zeros else ""))
+        if force:
+            flush_live_text(self.note)
 
     def _colour(self, log_values: np.ndarray, zero: np.ndarray, low: float,
                 high: float) -> np.ndarray:

@@ -9,11 +9,13 @@ from PySide6.QtCore import QRectF, QTimer
 from PySide6.QtGui import QBrush, QColor, QPainterPath
 from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
+from core.runs import PER_UNIT, Run, StepRecord
 from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.diagram_model import DiagramModel, dots_per_column
 from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.pulse import BackwardPulse
+from gui.lab.views.run_view import config_value, layer_sizes, per_unit, record_at, split_units
 from gui.lab.views.safe_values import describe_value
 from gui.lab.views.scatter_styles import restyle_spots
 
@@ -68,7 +70,10 @@ class NetworkDiagramView(QWidget):
         self._pen_table = np.array([self._plain_pen, self._dead_pen, self._saturated_pen],
                                    dtype=object)
 
-        self.edges = pg.PlotDataItem(pen=pg.mkPen(150, 155, 165, 22, width=1), connect="pairs")
+        # thousands of faint 1-px edges: antialiasing them was most of the Lab's paint time
+        # (measured with bench/bench_app.py) and a faint aliased line looks the same
+        self.edges = pg.PlotDataItem(pen=pg.mkPen(150, 155, 165, 22, width=1), connect="pairs",
+                                     antialias=False)
         self.scatter = pg.ScatterPlotItem(pxMode=True, hoverable=True, tip=self._tooltip)
         self.band = QGraphicsRectItem()
         self.band.setPen(pg.mkPen(None))
@@ -83,19 +88,23 @@ class NetworkDiagramView(QWidget):
         self._dead_definition = ""
         self._layer_names: list[str] = []
         self._norm = ""          # "BN" / "LN" when every hidden layer is normalised
+        self._record: StepRecord | None = None    # the record drawn
+        self._window: int | None = None           # the step its dead/saturated masks are from
         self._timer = QTimer(self)
         self._timer.setInterval(30)
         self._timer.timeout.connect(self._on_pulse_tick)
 
     # ----- protocol ---------------------------------------------------------------------------
-    def reset_view(self, trainer) -> None:
-        """Lay out the columns for trainer.network.sizes (once per architecture)."""
-        net = trainer.network
-        self.model = DiagramModel(net.sizes, dots_per_column(len(net.sizes)))
+    def reset_view(self, run: Run) -> None:
+        """Lay out the columns for the run's layer sizes (once per architecture)."""
+        sizes = [max(size, 1) for size in layer_sizes(run)]   # a probe run may omit in/out
+        self.model = DiagramModel(sizes, dots_per_column(len(sizes)))
         self.pulse.reset(self.model.n_columns)
-        self._norm = NORM_MARKS.get(getattr(net, "normalization", "none"), "")
+        self._norm = NORM_MARKS.get(config_value(run, "normalization", "none"), "")
         where = f", {self._norm}-normalised before it" if self._norm else ""
-        names = [f"hidden {i + 1} ({a.name}{where})" for i, a in enumerate(net.activations)]
+        names = [f"hidden {i + 1} ({site.activation}{where})" if site.kind == "hidden"
+                 else f"{site.name} ({site.activation or site.kind})"
+                 for i, site in enumerate(run.topology.sites)]
         self._layer_names = ["input", *names, "output (logits)"]
         m = self.model
         symbol, size = _dot_style(m.n_columns)
@@ -114,33 +123,55 @@ class NetworkDiagramView(QWidget):
         self.plot.setXRange(-0.6, m.n_columns - 0.4, padding=0.02)
         self.plot.setYRange(-height / 2.0, height / 2.0, padding=0.04)
         self._drawn_step = -1
-        self.refresh(trainer)
+        self._record = None
+        self.show_record(run)
 
-    def refresh_now(self, trainer) -> None:
-        """refresh(), then show the newest text at once (render, export)."""
-        self.refresh(trainer)
-        flush_live_text(self.legend_label)
-
-    def refresh(self, trainer) -> None:
-        """Recolour the dots when a new step arrived and advance the backward pulse."""
-        stats = trainer.last
-        if stats is None:
-            theme.set_text(self.legend_label, self._legend_html(trainer))
+    def show_record(self, run: Run, index: int = -1, force: bool = False) -> None:
+        """Recolour the dots for record `index` when it changed and advance the backward pulse."""
+        found = record_at(run, index)
+        if found is None or PER_UNIT not in run.capabilities:
+            self._record = None
+            theme.set_text(self.legend_label, self._legend_html(run) if found is None else
+                           "network diagram: this run recorded no per-unit gradients or masks")
             return
-        if stats.step != self._drawn_step:
-            self._drawn_step = stats.step
-            self.model.update(stats.unit_grad, stats.dead_units_dataset,
-                              stats.saturated_units_dataset)
-            self._dead_definition = (f"dead on the dataset as of step {stats.dataset_stats_step} "
-                                     f"(refreshed every {trainer.config.dead_refresh_every} steps)")
+        index, record = found
+        if record.step != self._drawn_step:
+            self._drawn_step = record.step
+            self._record = record
+            self._update_model(run, index, record)
             self._recolor()
             self.pulse.new_step(self.model.column_strength())
-            set_live_text(self.legend_label, self._legend_html(trainer))
+            set_live_text(self.legend_label, self._legend_html(run))
         self._draw_pulse()
+        if force:
+            flush_live_text(self.legend_label)
         if self.isVisible() and self.pulse.active():
             # (re)start: the timer only moves the band when frames stop coming (paused, slow
             # steps); while frames arrive every < 30 ms they move it, without extra repaints
             self._timer.start()
+
+    def _update_model(self, run: Run, index: int, record: StepRecord) -> None:
+        """Feed the model record `index`'s per-unit arrays (the newest ones at or before it)."""
+        topology = run.topology
+        grads, _ = per_unit(run, index, record, "unit_grad")
+        inputs, _ = per_unit(run, index, record, "input_unit_grad")
+        outputs, _ = per_unit(run, index, record, "output_unit_grad")
+        dead, window = per_unit(run, index, record, "dead_units")
+        saturated, _ = per_unit(run, index, record, "saturated_units")
+        sizes = self.model.sizes
+        first = inputs if inputs is not None and topology.input_width else np.zeros(sizes[0])
+        last = outputs if outputs is not None and topology.output_width else np.zeros(sizes[-1])
+        unit_grad = [np.asarray(first, np.float64), *split_units(run, grads, np.nan),
+                     np.asarray(last, np.float64)]
+        dead_masks = [np.asarray(m, bool) for m in split_units(run, dead, False)]
+        self.model.update(unit_grad, dead_masks,
+                          None if saturated is None else
+                          [np.asarray(m, bool) for m in split_units(run, saturated, False)])
+        self._window = record.window_step if record.window_step is not None else window
+        k = config_value(run, "dead_refresh_every")
+        when = f"as of step {self._window}" if self._window is not None else "not measured yet"
+        self._dead_definition = (f"dead on the dataset {when} (refreshed every {k} steps)"
+                                 if k is not None else f"dead on every batch of the window, {when}")
 
     def export_targets(self) -> list[ExportTarget]:
         """The diagram (PNG/SVG) and its per-dot numbers (CSV)."""
@@ -203,20 +234,22 @@ class NetworkDiagramView(QWidget):
             self._timer.start()
 
     # ----- text -------------------------------------------------------------------------------
-    def _legend_html(self, trainer) -> str:
+    def _legend_html(self, run: Run) -> str:
         """What the colours and marks mean (with the definitions of dead and saturated)."""
         saturated = "saturated on the dataset: |f′(z)| < the threshold for every sample"
-        if trainer.last is not None:
+        record = self._record
+        threshold = config_value(run, "saturation_threshold")
+        if record is not None and threshold is not None:
             saturated = (f"saturated on the dataset: |f′(z)| < "
-                         f"{trainer.config.saturation_threshold:g} for every training sample "
-                         f"(not dead), as of step {trainer.last.dataset_stats_step}")
+                         f"{threshold:g} for every training sample "
+                         f"(not dead), as of step {self._window}")
         aggregated = ""
         if self.model.dots_per_column.max() < max(self.model.sizes):
             aggregated = (f"<br>a dot = a group of units (layers wider than "
                           f"{self.model.max_dots}): mean |grad|, dead if ≥ half are")
         zeros = int(self.model.grad_underflow.sum())
         zero_note = f"; {zeros} dots exactly 0 (underflow), drawn at the floor" if zeros else ""
-        step = "no step yet" if trainer.last is None else f"step {trainer.last.step}"
+        step = "no step yet" if record is None else f"step {record.step}"
         if self._norm:
             step += (f" · {self._norm} = {NORM_NAMES[self._norm]} before each hidden activation "
                      "(z is measured after it)")

@@ -11,15 +11,19 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from core.network_settings import build_activations
+from core.runs import Run
 from core.theory import critical_sigma_w2, phase_grid, sigma_b2_for_init, sigma_w2_for_init
 from gui.export import ExportTarget
 from gui.lab.views import theme
+from gui.lab.views.run_view import layer_sizes
 
 GRID_N = 60
 XI_LEVELS = (3.0, 10.0, 30.0)             # depth-scale contours, in layers
@@ -172,17 +176,31 @@ class PhaseDiagramView(QWidget):
         self._context = ""
 
     # -- view protocol -------------------------------------------------------------------
-    def reset_view(self, trainer) -> None:
+    def reset_view(self, run: Run) -> None:
         """New config: move the dot; recompute the map only if the activation changed."""
-        config, net = trainer.config, trainer.network
-        self.point = init_point(config, net.sizes)
-        act = net.activations[0] if net.activations else None
+        if not isinstance(run.config, dict):
+            self._key = None
+            self.result = None
+            self.image.clear()
+            self.line.setData([], [])
+            self.point = (math.nan, math.nan)
+            self._context = ""
+            self._draw_dot()
+            self._show_note("phase diagram: it needs the built-in network's init settings, "
+                            "which this run does not hold")
+            return
+        config = SimpleNamespace(**{"bias_std": 0.0, **run.config})
+        sizes = layer_sizes(run)
+        activations = build_activations(config.activation, dict(config.activation_params),
+                                        len(sizes) - 2)
+        self.point = init_point(config, sizes)
+        act = activations[0] if activations else None
         notes = []
-        if len(set(net.activations)) > 1:
+        if len(set(activations)) > 1:
             notes.append("the net mixes activations: map of hidden layer 1's")
         if config.residual:
             notes.append("theory for plain nets; residual connections change it")
-        if config.bias_init != 0 and getattr(config, "bias_std", 0.0) == 0:
+        if config.bias_init != 0 and config.bias_std == 0:
             notes.append(f"assumes random biases, the constant bias {config.bias_init:g} is "
                          "not modelled")
         self._context = "; ".join(notes)
@@ -200,7 +218,7 @@ class PhaseDiagramView(QWidget):
         else:
             self._show_note()
 
-    def refresh(self, trainer) -> None:
+    def show_record(self, run: Run, index: int = -1, force: bool = False) -> None:
         """Nothing moves while training: the map describes the init."""
 
     def shutdown(self) -> None:

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+from types import SimpleNamespace
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
+from core.datasets import load_csv, make_dataset
+from core.network_settings import build_activations
+from core.runs import Run
 from core.theory import TheoryError, expect, moments, sigma_b2_for_init, sigma_w2_for_init
 from gui.lab.views import theme
+from gui.lab.views.run_view import layer_sizes
 
 BAND_COLOR = QColor(255, 205, 90)   # amber: not the accent (measured) nor the signal colour
 # Floor for χ and ‖a‖² in logs: a layer with χ = 0 (binary step) predicts no gradient at all.
@@ -39,34 +45,63 @@ class BandModel:
     note: str
 
 
-def _key(trainer) -> tuple:
-    """What the prediction depends on (the config's network part and the data set)."""
-    c = trainer.config
-    return (repr(c.activation), tuple(sorted(c.activation_params.items())), c.init, c.init_std,
-            c.bias_init, getattr(c, "bias_std", 0.0), tuple(trainer.network.sizes), c.residual,
-            getattr(c, "normalization", "none"), id(trainer.dataset))
+_DATA_FIELDS = ("dataset", "csv_path", "n_samples", "noise", "n_classes", "test_fraction", "seed")
 
 
-def band_model(trainer) -> BandModel | str:
-    """The prediction for this trainer's network at init, or one sentence why there is none."""
-    c, net = trainer.config, trainer.network
+@lru_cache(maxsize=8)
+def _input_mean_square(data: tuple) -> float:
+    """Mean ‖x‖² of the training inputs the built-in trainer makes from these data settings."""
+    settings = dict(zip(_DATA_FIELDS, data, strict=True))
+    data_seq = np.random.SeedSequence(settings["seed"]).spawn(3)[0]   # as Trainer draws it
+    rng = np.random.default_rng(data_seq)
+    if settings["dataset"] == "csv":
+        dataset = load_csv(settings["csv_path"], test_fraction=settings["test_fraction"],
+                           rng=rng)
+    else:
+        dataset = make_dataset(settings["dataset"], settings["n_samples"], settings["noise"],
+                               n_classes=settings["n_classes"],
+                               test_fraction=settings["test_fraction"], rng=rng)
+    x = np.asarray(dataset.X_train, dtype=np.float64)
+    return float(np.mean(np.sum(x * x, axis=1)))
+
+
+def _key(run: Run) -> tuple:
+    """What the prediction depends on (the config's network and data parts, the topology)."""
+    c = run.config or {}
+    params = c.get("activation_params") or {}
+    activation = c.get("activation")
+    return (repr(activation), tuple(sorted(params.items())), c.get("init"), c.get("init_std"),
+            c.get("bias_init"), c.get("bias_std", 0.0), tuple(layer_sizes(run)),
+            c.get("residual"), c.get("normalization", "none"),
+            tuple(repr(c.get(name)) for name in _DATA_FIELDS))
+
+
+def band_model(run: Run) -> BandModel | str:
+    """The prediction for this run's network at init, or one sentence why there is none."""
+    if not isinstance(run.config, dict):
+        return "no theory band: it needs the built-in network's settings, which this run lacks"
+    c = SimpleNamespace(**{"bias_std": 0.0, "normalization": "none", **run.config})
     if c.residual:
         return "no theory band: the mean-field prediction is for plain (non-residual) nets"
-    if getattr(c, "normalization", "none") not in ("none", None):
+    if c.normalization not in ("none", None):
         return "no theory band: the mean-field prediction is for unnormalized nets"
-    sizes = net.sizes
-    n_layers = net.n_weight_layers
+    sizes = layer_sizes(run)
+    n_layers = len(sizes) - 1
+    activations = build_activations(c.activation, dict(c.activation_params), len(sizes) - 2)
+    try:
+        mean_square = _input_mean_square(tuple(run.config.get(name) for name in _DATA_FIELDS))
+    except (OSError, ValueError) as exc:
+        return f"no theory band: the training data cannot be read ({exc})"
     sw2 = [sigma_w2_for_init(c.init, sizes[i], sizes[i + 1], c.init_std) for i in range(n_layers)]
-    sb2 = [sigma_b2_for_init(c.init, sizes[i], getattr(c, "bias_std", 0.0))
+    sb2 = [sigma_b2_for_init(c.init, sizes[i], c.bias_std)
            for i in range(n_layers)]
-    x = np.asarray(trainer.dataset.X_train, dtype=np.float64)
     log_a = np.empty(n_layers)             # ln ‖a_{i-1}‖², input of weight layer i
-    log_a[0] = math.log(max(float(np.mean(np.sum(x * x, axis=1))), _TINY))
+    log_a[0] = math.log(max(mean_square, _TINY))
     q = np.empty(n_layers)
     q[0] = sw2[0] * math.exp(log_a[0]) / sizes[0] + sb2[0]
     log_chi = np.zeros(n_layers)           # ln χ of hidden layer i (entry i-1); last unused
     var_step = np.zeros(n_layers)          # log-variance ‖δ‖² gains passing hidden layer i
-    for i, act in enumerate(net.activations):
+    for i, act in enumerate(activations):
         m = moments(act, q[i])
         phi2, dphi2 = float(m.phi2[0]), float(m.dphi2[0])
         log_a[i + 1] = math.log(max(sizes[i + 1] * phi2, _TINY))
@@ -88,7 +123,7 @@ def band_model(trainer) -> BandModel | str:
     var = var_back + sum(2.0 / n for n in sizes[1:-1])
     spread = 2.0 * 0.5 * np.sqrt(var)   # ±2σ of ln ‖dW‖ (σ of the square halved)
     note = "theory band: mean-field prediction at init, scaled to the measured layer L"
-    if c.bias_init != 0 and getattr(c, "bias_std", 0.0) == 0:
+    if c.bias_init != 0 and c.bias_std == 0:
         note += f"; assumes random biases, the constant bias {c.bias_init:g} is not modelled"
     return BandModel(log_ratio, spread, q, note)
 
@@ -112,20 +147,20 @@ class TheoryBand:
         self.predicted: np.ndarray = np.zeros(0)   # (L,) the norms drawn (nan at layer 1)
         self.note = ""
 
-    def model(self, trainer) -> BandModel | str:
+    def model(self, run: Run) -> BandModel | str:
         """The cached prediction (recomputed only when the network or data change)."""
-        key = _key(trainer)
+        key = _key(run)
         if key != self._key:
             try:
-                self._model = band_model(trainer)
+                self._model = band_model(run)
             except (TheoryError, ValueError) as exc:
                 self._model = f"no theory band: {exc}"
             self._key = key
         return self._model
 
-    def update(self, trainer, measured_grad_norms: np.ndarray) -> None:
+    def update(self, run: Run, measured_grad_norms: np.ndarray) -> None:
         """Redraw the band for layers 2..L scaled to measured_grad_norms[-1] (not if it is <= 0)."""
-        model = self.model(trainer)
+        model = self.model(run)
         measured = np.asarray(measured_grad_norms, dtype=np.float64)
         last = float(measured[-1]) if measured.size else math.nan
         if isinstance(model, str) or not (math.isfinite(last) and last > 0) \

@@ -5,11 +5,14 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from core.datasets import dataset_task
+from core.runs import ACCURACY, LOSS, Run
 from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.boundary_plot import BoundaryPlot
-from gui.lab.views.history_cache import shared_history
+from gui.lab.views.history_cache import shared_series
 from gui.lab.views.live_text import flush_live_text, set_live_text
+from gui.lab.views.run_view import config_value, record_at
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
 from gui.lab.views.sticky_range import StickyRange, apply_x, apply_y
 
@@ -63,42 +66,50 @@ class TrainingView(QWidget):
         self._has_boundary = False
         self._drawn: dict[str, np.ndarray] = {}
 
-    def reset_view(self, trainer) -> None:
-        """Show the boundary plot only for 2-D inputs; place the training points."""
-        ds = trainer.dataset
-        self._has_boundary = ds.input_dim == 2
+    def reset_view(self, run: Run) -> None:
+        """Show the boundary plot for 2-D data with a model (else one line why not)."""
+        self.boundary.reset(run)
+        self._has_boundary = self.boundary.available
         self.boundary.plot.setVisible(self._has_boundary)
-        if self._has_boundary:
-            self.boundary.reset(trainer)
-        self.accuracy_plot.setVisible(ds.task != "regression")
+        try:
+            task = dataset_task(config_value(run, "dataset", ""), config_value(run, "n_classes", 3))
+        except ValueError:
+            task = None    # a probe run, or a csv run (its task is in the file)
+        classifies = task != "regression" if task is not None else ACCURACY in run.capabilities
+        self.accuracy_plot.setVisible(classifies)
         self._drawn = {}
         self._step_range.reset()
         self._loss_range.reset()
-        self.refresh(trainer)
-        if self._has_boundary:
-            self.boundary.refresh(trainer, force=True)
+        self.show_record(run, force=True)
 
-    def refresh_now(self, trainer) -> None:
-        """Redraw everything including the boundary, ignoring the throttle (render, export)."""
-        self.refresh(trainer, force=True)
-        flush_live_text(self.note)
+    def show_record(self, run: Run, index: int = -1, force: bool = False) -> None:
+        """Redraw the curves up to record `index`; recompute the boundary when due (throttled
+        unless `force`; only for the newest record: the model exists only as it is now)."""
+        self._show_curves(run, index)
+        self.boundary.show_record(run, index, force=force)
+        if force:
+            flush_live_text(self.note)
 
-    def refresh(self, trainer, force: bool = False) -> None:
-        """Redraw the curves; recompute the boundary when due (throttled unless `force`)."""
-        steps, loss = shared_history.read(trainer, "loss")
-        if len(steps) == 0:
-            theme.set_text(self.note, "no step yet")
+    def _show_curves(self, run: Run, index: int) -> None:
+        found = record_at(run, index)
+        if found is None or LOSS not in run.capabilities:
+            text = "no step yet" if found is None else "training curves: this run recorded no loss"
+            theme.set_text(self.note, text + ("<br>" + self.boundary.reason
+                                              if self.boundary.reason else ""))
             for curve in (self.loss_curve, self.train_curve, self.test_curve):
                 curve.setData([], [])
+            self._drawn = {}
             return
+        index, record = found
+        steps, loss = shared_series.read(run, "loss", index)
         x = steps.astype(np.float64)
         safe_loss = log_safe(loss, log_bounds(loss))
         self.loss_curve.setData(x, safe_loss.values)
         apply_x(self.loss_plot, self._step_range, x[0], x[-1])
         apply_y(self.loss_plot, self._loss_range, float(np.log10(safe_loss.values.min())),
                 float(np.log10(safe_loss.values.max())))
-        _, train = shared_history.read(trainer, "train_accuracy")
-        _, test = shared_history.read(trainer, "test_accuracy")
+        _, train = shared_series.read(run, "train_accuracy", index)
+        _, test = shared_series.read(run, "test_accuracy", index)
         train_pct, test_pct = 100.0 * train, 100.0 * test
         shown_train, shown_test = np.isfinite(train_pct), np.isfinite(test_pct)
         self.train_curve.setData(x[shown_train], train_pct[shown_train])
@@ -106,17 +117,17 @@ class TrainingView(QWidget):
         self._drawn = {"step": x, "loss": safe_loss.values,
                        "train": np.where(shown_train, train_pct, np.nan),
                        "test": np.where(shown_test, test_pct, np.nan)}
-        if self._has_boundary:
-            self.boundary.refresh(trainer, force=force)
-        last = trainer.last
-        text = f"step {trainer.step_count}, loss {loss[-1]:.4g}"
+        loss_now = record.loss if record.loss is not None else float("nan")
+        text = f"step {record.step}, loss {loss_now:.4g}"
         if shown_test.any():
             text += f", test accuracy {test_pct[shown_test][-1]:.1f} %"
         clamped = clamp_counts_text(safe_loss)
         if clamped:
             text += f"; loss: {clamped}, drawn at the axis ends"
-        if last is not None and last.diverged:
+        if record.diverged:
             text += " — diverged, weights not updated"
+        if self.boundary.reason:
+            text += "<br>" + self.boundary.reason
         set_live_text(self.note, text)
 
     def export_targets(self) -> list[ExportTarget]:

@@ -6,9 +6,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from core.runs import Run
 from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.live_text import flush_live_text, set_live_text
+from gui.lab.views.run_view import n_param_layers, record_at
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
 from gui.lab.views.sticky_range import StickyRange, apply_y
 
@@ -54,38 +56,36 @@ class UpdateRatioView(QWidget):
         self._values = np.zeros(0)
         self._step = 0
 
-    def reset_view(self, trainer) -> None:
-        """New architecture: x range = weight layers."""
-        n = trainer.network.n_weight_layers
+    def reset_view(self, run: Run) -> None:
+        """New architecture: x range = parameter layers."""
+        n = n_param_layers(run)
         theme.layer_ticks(self.plot.getAxis("bottom"), n)
         self.plot.setXRange(0.5, n + 0.5, padding=0.02)
         self.band_label.setPos(0.6, np.log10(HEALTHY_HIGH))
         self._y_range.reset()
-        self.refresh(trainer)
+        self.show_record(run)
 
-    def refresh_now(self, trainer) -> None:
-        """refresh(), then show the newest text at once (render, export)."""
-        self.refresh(trainer)
-        flush_live_text(self.note)
-
-    def refresh(self, trainer) -> None:
-        """Draw the newest step's ratios; layers without an update (nan) are left out."""
-        stats = trainer.last
-        if stats is None:
+    def show_record(self, run: Run, index: int = -1, force: bool = False) -> None:
+        """Draw record `index`'s ratios; layers without an update (nan) are left out."""
+        found = record_at(run, index)
+        ratio = None if found is None else found[1].update_ratio
+        if ratio is None:
             self.curve.setData([], [])
-            theme.set_text(self.note, "no step yet")
+            theme.set_text(self.note, "no step yet" if found is None
+                           else "update ratio: this run did not record it")
             return
-        ratio = np.asarray(stats.update_ratio, np.float64)
+        record = found[1]
+        ratio = np.asarray(ratio, np.float64)
         updated = ~np.isnan(ratio)
         layers = np.arange(1, len(ratio) + 1, dtype=np.float64)[updated]
         bounds = log_bounds(ratio, [HEALTHY_LOW, HEALTHY_HIGH])
         safe = log_safe(ratio[updated], bounds)
         self.curve.setData(layers, safe.values)
-        self._layers, self._values, self._step = layers, safe.values, stats.step
+        self._layers, self._values, self._step = layers, safe.values, record.step
         shown = np.concatenate([safe.values, [HEALTHY_LOW, HEALTHY_HIGH]])
         apply_y(self.plot, self._y_range, float(np.log10(shown.min())),
                 float(np.log10(shown.max())))
-        parts = [f"step {stats.step}"]
+        parts = [f"step {record.step}"]
         if not updated.all():
             parts.append(f"{int((~updated).sum())} layers not updated "
                          "(diverged step or ‖W‖ = 0) are not drawn")
@@ -93,6 +93,8 @@ class UpdateRatioView(QWidget):
         if clamped:
             parts.append(clamped + ", drawn at the axis ends")
         set_live_text(self.note, "; ".join(parts))
+        if force:
+            flush_live_text(self.note)
 
     def export_targets(self) -> list[ExportTarget]:
         """The plot (PNG/SVG) and the drawn ratio per layer (CSV)."""
