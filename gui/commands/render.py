@@ -40,8 +40,51 @@ def _save_png_atomic(image, path: Path) -> None:
             raise OSError(f"Could not encode the PNG for {path.name}.")
 
 
+def render_run(run_path: str, out: str | Path, step: int | None = None, width: int = 1600,
+               height: int = 1000) -> int:
+    """Draw the Lab for the run folder `run_path` at `step` (the newest by default) into the
+    PNG `out` (`main.py render --run RUN [--step S] --out X.png`). ValueError: one sentence."""
+    out = check_out_path(str(out), (".png",))
+    _check_size(width, height)
+    from core.runs import FileRun
+
+    run = FileRun(run_path)          # RunFormatError (a ValueError) on a damaged run
+    if not len(run):
+        raise ValueError(f"The run {Path(run_path).name} holds no complete record yet.")
+    steps = run.steps()
+    if step is not None and not int(steps[0]) <= step <= int(steps[-1]):
+        raise ValueError(f"--step {step} is outside the run's steps "
+                         f"{int(steps[0])}–{int(steps[-1])}.")
+    _ensure_platform()
+    from gui.app import create_app
+
+    app = create_app(["actiscope-render"])
+    from gui.lab.lab_view import LabView
+
+    lab = LabView()
+    lab.resize(width + 360, height + 80)
+    lab.show()
+    app.processEvents()
+    try:
+        lab.show_run(run, str(run_path))
+        lab.follower.close()               # one picture of the run as it is now
+        if step is not None:
+            lab.show_step(step)
+        _save_png_atomic(lab.render_image(width, height), out)
+    finally:
+        lab.shutdown()
+        lab.close()
+        lab.deleteLater()
+        app.processEvents()
+    return 0
+
+
 def run_render(args: argparse.Namespace) -> int:
-    """Build the Lab offscreen, train --steps steps, write --out (PNG) and --animate (GIF/MP4)."""
+    """Build the Lab offscreen, train --steps steps, write --out (PNG) and --animate (GIF/MP4);
+    with --run RUN, draw that run file at --step instead of training."""
+    if getattr(args, "run", None):
+        return render_run(args.run, args.out, getattr(args, "step", None), args.width,
+                          args.height)
     if args.list_presets:
         return list_presets()
     steps = check_steps(args.steps, allow_zero=True)

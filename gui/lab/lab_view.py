@@ -6,10 +6,14 @@ views redraw once per frame, only if visible. See ARCHITECTURE.md "gui/lab/".
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QFileDialog,
     QHBoxLayout,
     QSplitter,
     QStackedWidget,
@@ -20,7 +24,7 @@ from PySide6.QtWidgets import (
 
 import gui.lab.views as lab_views
 from core.config import ExperimentConfig
-from core.runs import TrainerRun
+from core.runs import FileRun, Run, TrainerRun
 from core.trainer import Trainer
 from gui.export import ExportTarget, install_export_menu
 from gui.lab.banner import DivergenceBanner
@@ -30,6 +34,8 @@ from gui.lab.controller import TrainingController
 from gui.lab.plots_area import PlotsArea
 from gui.lab.preset_box import PresetBox
 from gui.lab.run_bar import RunActions, RunBar
+from gui.lab.run_card import RunCard
+from gui.lab.run_follower import RunFollower
 from gui.lab.scrubber import RunScrubber
 from gui.lab.settings_io import restore_lab_settings, save_lab_settings
 from gui.lab.views.phase_diagram import config_at_point
@@ -39,6 +45,7 @@ DATA_FIELDS = frozenset({"dataset", "csv_path", "noise", "n_samples", "n_classes
                          "test_fraction", "seed"})
 
 
+REPLAY_TICK_MS = 50                      # Play while replaying: 20 records a second
 DEFAULT_SPLITTER_SIZES = [340, 1260]     # settings panel | plots (pixels, scaled by Qt)
 
 # Default arrangement (by view class name): two columns of two docks (three stacked docks
@@ -75,6 +82,12 @@ class LabView(QWidget):
         self._compare_action.setToolTip("Train a second configuration B beside A on the same "
                                         "data and seed, plots paired (Ctrl+K)")
         self.addAction(self._compare_action)
+        self._open_run_action = QAction("Open run…", self)
+        self._open_run_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        self._open_run_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._open_run_action.setToolTip("Replay a run folder (.actirun) written by 'main.py run "
+                                         "--out' or the PyTorch probe (Ctrl+Shift+O)")
+        self.addAction(self._open_run_action)
 
         self.presets = PresetBox()
         self.panel = ConfigPanel()
@@ -82,7 +95,11 @@ class LabView(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.presets)
-        left_layout.addWidget(self.panel, 1)
+        self.run_card = RunCard()        # the config panel's place while a run file replays
+        self._left_pages = QStackedWidget()
+        self._left_pages.addWidget(self.panel)
+        self._left_pages.addWidget(self.run_card)
+        left_layout.addWidget(self._left_pages, 1)
 
         self.run_bar = RunBar(self._actions)
         compare_button = QToolButton()
@@ -120,6 +137,10 @@ class LabView(QWidget):
         layout.addWidget(self.splitter)
 
         self.controller = TrainingController(self)
+        self.follower = RunFollower(self)         # polls a growing run file off the GUI thread
+        self._replay_source: str | None = None    # the run file replayed (None: live training)
+        self._replay_timer = QTimer(self)         # Play while replaying: one record per tick
+        self._replay_timer.setInterval(REPLAY_TICK_MS)
         self._scrub_step: int | None = None      # the step the scrubber shows (None: newest)
         self._trainer = Trainer(self.panel.config())
         self._wire()
@@ -133,6 +154,11 @@ class LabView(QWidget):
         self._compare_action.toggled.connect(self._on_compare_toggled)
         self.run_bar.sigStepsPerFrameChanged.connect(self.controller.set_steps_per_frame)
         self.scrubber.sigScrubbed.connect(self._on_scrubbed)
+        self._open_run_action.triggered.connect(self._choose_run)
+        self.run_card.sigBackToTraining.connect(self.back_to_training)
+        self.follower.sigGrew.connect(self._on_run_grew)
+        self.follower.sigStopped.connect(self._on_follow_stopped)
+        self._replay_timer.timeout.connect(self._replay_tick)
         self.scrubber.sigFollow.connect(self._on_follow)
         self.controller.sigStep.connect(self._on_step)
         self.controller.sigFrame.connect(self._on_frame)
@@ -177,9 +203,96 @@ class LabView(QWidget):
         return self._trainer
 
     @property
-    def run(self) -> TrainerRun:
-        """The current trainer as the Run every view draws (rebuilt with the trainer)."""
+    def run(self) -> Run:
+        """The Run every view draws: the trainer's TrainerRun, or the replayed run file."""
         return self._run
+
+    def is_replaying(self) -> bool:
+        """True while a run file is shown instead of the Lab's own training."""
+        return self._replay_source is not None
+
+    def open_run(self, path: str | os.PathLike[str]) -> None:
+        """Replay the run folder at `path` (ValueError with one sentence if it cannot be read)."""
+        self.show_run(FileRun(path), str(path))
+
+    def show_run(self, run: Run, source: str) -> None:
+        """Replay `run` in every view (training pauses; the card replaces the settings); a
+        growing run is followed. Back to training, a preset or a Reset return to the trainer."""
+        if self.is_comparing():
+            self.set_comparing(False)
+        self.pause()
+        self.controller.wait_idle()
+        self._stop_replay()
+        self._replay_source = source
+        self._run = run
+        self._scrub_step = None
+        self.scrubber.following = True
+        self.banner.hide()
+        for view in self.views:
+            view.reset_view(run)
+        self.run_card.show_run(run, source)
+        self._left_pages.setCurrentWidget(self.run_card)
+        self._compare_action.setEnabled(False)
+        self.follower.follow(run)
+        self.scrubber.set_following_file(self.follower.following)
+        self._show_scrubber()
+        self._show_progress()
+        self.show_status(f"Replaying {Path(source).name}: {len(run):,} records")
+
+    def back_to_training(self) -> None:
+        """Leave the replay: the views show the Lab's own trainer again (where it was)."""
+        if not self.is_replaying():
+            return
+        self._stop_replay()
+        self._run = self._live_run
+        self._scrub_step = None
+        self.scrubber.following = True
+        for view in self.views:
+            view.reset_view(self._run)
+        self._show_scrubber()
+        self._show_progress()
+
+    def _stop_replay(self) -> None:
+        """Forget the replayed run (if any): stop following and replaying, settings back."""
+        self._replay_timer.stop()
+        self.follower.close()
+        self.scrubber.set_following_file(False)
+        self._replay_source = None
+        self._left_pages.setCurrentWidget(self.panel)
+        self._compare_action.setEnabled(True)
+        self._actions.show_running(self.controller.is_running())
+
+    def _choose_run(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open run (a .actirun folder)")
+        if not folder:
+            return
+        try:
+            self.open_run(folder)
+        except (ValueError, OSError) as exc:
+            self.show_status(f"Could not open the run: {exc}")
+
+    def _on_run_grew(self, count: int) -> None:
+        """The followed file has `count` new records: the views follow the newest."""
+        if not self.is_replaying():
+            return
+        if self._scrub_step is None and not self._replay_timer.isActive():
+            self._refresh_views(force=False)
+        self._show_scrubber()
+        self._show_progress()
+
+    def _on_follow_stopped(self, reason: str) -> None:
+        self.scrubber.set_following_file(False)
+        if reason and self.is_replaying():
+            self.show_status(f"Stopped following the run: {reason}")
+
+    def _replay_tick(self) -> None:
+        """Play while replaying: the next record, until the newest."""
+        index = self._shown_index() if self._scrub_step is not None else len(self._run) - 1
+        if index >= len(self._run) - 1:
+            self._replay_timer.stop()
+            self._actions.show_running(False)
+            return
+        self._show_step(int(self._run.steps()[index + 1]))
 
     def _shown_index(self) -> int:
         """The record the views show: the scrubber's step, else the newest (-1)."""
@@ -253,9 +366,10 @@ class LabView(QWidget):
 
     def _install_trainers(self) -> None:
         """(Re)build B if comparing, hand the trainers to the controller, reset every view."""
+        self._stop_replay()
         self.banner.hide()
         trainers = [self._trainer]
-        self._run = TrainerRun(self._trainer)
+        self._run = self._live_run = TrainerRun(self._trainer)
         self._run_b: TrainerRun | None = None
         if self.is_comparing():
             self.compare.set_config_a(self._trainer.config)
@@ -273,18 +387,33 @@ class LabView(QWidget):
 
     # -- running -------------------------------------------------------------------------------
     def play(self) -> None:
-        """Start training on the frame timer (the views follow the newest step again)."""
+        """Start training on the frame timer (the views follow the newest step again); while
+        replaying, play the run's records from the shown one."""
+        if self.is_replaying():
+            if self._shown_index() >= len(self._run) - 1 and len(self._run):
+                self._show_step(int(self._run.steps()[0]))      # at the end: from the start
+            self._replay_timer.start()
+            self._actions.show_running(True)
+            return
         if self._scrub_step is not None:
             self._show_step(None)
         self.controller.play()
         self._actions.show_running(self.controller.is_running())
 
     def pause(self) -> None:
-        """Pause after the current frame."""
+        """Pause after the current frame (or the replay)."""
+        if self._replay_timer.isActive():
+            self._replay_timer.stop()
+            self._actions.show_running(False)
         self.controller.pause()
 
     def step_once(self) -> None:
-        """One training step (while paused)."""
+        """One training step (while paused); while replaying, the next record."""
+        if self.is_replaying():
+            index = self._shown_index() if self._scrub_step is not None else len(self._run) - 1
+            if 0 <= index < len(self._run) - 1:
+                self._show_step(int(self._run.steps()[index + 1]))
+            return
         self.controller.step_once()
 
     def reset(self) -> None:
@@ -318,12 +447,14 @@ class LabView(QWidget):
 
     def _on_step(self, index: int, stats) -> None:
         """Every step's StepStats (A = 0, B = 1) goes to its run, before the frame is drawn."""
-        run = self._run if index == 0 else self._run_b
+        run = self._live_run if index == 0 else self._run_b
         if run is not None:
             run.append(stats)
 
     def _on_frame(self, stats) -> None:
         """The controller's frame: the runs hold its steps (_on_step); the views draw."""
+        if self.is_replaying():
+            return
         if self._scrub_step is not None:     # a new step (Step while scrubbed): follow it
             self._scrub_step = None
             self.scrubber.following = True
@@ -393,7 +524,7 @@ class LabView(QWidget):
 
     def menu_actions(self) -> list[QAction]:
         """Play/Pause, Step, Reset and Compare, for the main window's Lab menu."""
-        return [*self._actions.all(), self._compare_action]
+        return [*self._actions.all(), self._compare_action, self._open_run_action]
 
     def reset_layout(self) -> None:
         """View ▸ Reset layout: every dock back in its default place and size, default splitter."""
@@ -409,5 +540,6 @@ class LabView(QWidget):
         restore_lab_settings(self, settings)
 
     def shutdown(self) -> None:
-        """Stop training and join its worker thread (the window is closing)."""
+        """Stop training and following, join their worker threads (the window is closing)."""
+        self.follower.close()
         self.controller.shutdown()

@@ -35,6 +35,10 @@ class RunScrubber(QWidget):
         self.follow_button.setEnabled(False)
         self.follow_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.follow_button.setAutoRaise(True)
+        self.badge = QLabel("<span style='color:#06d6a0'>●</span> following")
+        self.badge.setToolTip("The run file is still being written: new steps appear as they "
+                              "are flushed")
+        self.badge.hide()
         self.setFixedHeight(ROW_HEIGHT)     # one slim row: the plots keep their height at 720 p
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
@@ -42,6 +46,7 @@ class RunScrubber(QWidget):
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.label)
         layout.addWidget(self.follow_button)
+        layout.addWidget(self.badge)
         self.following = True
         self._steps_shown: tuple[int, int] = (0, 0)
         self.slider.valueChanged.connect(self._on_value_changed)
@@ -63,6 +68,10 @@ class RunScrubber(QWidget):
             self.label.setText(f"step {shown:,} (newest)")
         else:
             self.label.setText(f"step {shown:,} of {newest_step:,}")
+
+    def set_following_file(self, on: bool) -> None:
+        """Show the 'following' badge while a growing run file is followed."""
+        self.badge.setVisible(on)
 
     def follow(self) -> None:
         """Back to the newest record (emits sigFollow)."""
