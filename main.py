@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
         src = cmd.add_mutually_exclusive_group()
         src.add_argument("--preset", help="a preset name (see --list-presets)")
         src.add_argument("--config", help="a session/config JSON file")
+        if name == "render":
+            src.add_argument("--run", metavar="RUN.actirun",
+                             help="draw this run folder instead of training (see --step)")
+            cmd.add_argument("--step", type=int, default=None,
+                             help="with --run: the step to draw (default: the newest)")
         cmd.add_argument("--list-presets", action="store_true", help="list presets and exit")
         cmd.add_argument("--steps", type=int, default=1000, help="training steps")
         cmd.add_argument("--seed", type=int, default=None, help="override the config's seed")
@@ -68,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="also record the training as an animation (.gif or .mp4)")
             cmd.add_argument("--fps", type=int, default=15, help="animation frames per second")
             cmd.add_argument("--frames", type=int, default=60, help="animation frame count")
+    open_run = sub.add_parser("open", help="open a run folder (.actirun) in the app")
+    open_run.add_argument("run", metavar="RUN.actirun", help="the run folder to replay")
     from gui.commands.theory import add_theory_parser
     add_theory_parser(sub)
     from gui.commands.export_run import add_export_run_parser
@@ -92,9 +99,17 @@ def _join_signed_values(argv: list[str]) -> list[str]:
     return joined
 
 
+def _open_shorthand(argv: list[str]) -> list[str]:
+    """`actiscope RUN.actirun` means `actiscope open RUN.actirun` (a file manager's "open with")."""
+    if len(argv) == 1 and not argv[0].startswith("-") and (
+            argv[0].rstrip("/\\").endswith(".actirun") or os.path.isdir(argv[0])):
+        return ["open", argv[0]]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and dispatch; bad input is one line on stderr and exit code 2."""
-    argv = sys.argv[1:] if argv is None else argv
+    argv = _open_shorthand(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(_join_signed_values(argv))
     try:
         if args.smoke:
@@ -116,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             from gui.commands.theory import run_theory
             return run_theory(args)
         from gui.app import run_app
-        return run_app()
+        return run_app(getattr(args, "run", None) if args.command == "open" else None)
     except (ValueError, OSError) as exc:
         # Config, dataset, formula and path errors are user errors: one line, no traceback.
         print(f"actiscope: error: {exc}", file=sys.stderr)

@@ -67,9 +67,15 @@ def create_main_window() -> MainWindow:
     return window
 
 
-def run_app() -> int:
-    """Show the main window and run the event loop; returns the exit code."""
+def run_app(run_path: str | None = None) -> int:
+    """Show the main window (replaying `run_path` in the Lab when given) and run the event
+    loop; returns the exit code. A run that cannot be read is one sentence (ValueError)."""
     app = create_app()
     window = create_main_window()
+    if run_path is not None:
+        from gui.lab.lab_view import LabView
+        lab = next(w for w in window.tab_widgets() if isinstance(w, LabView))
+        lab.open_run(run_path)
+        window.tabs.setCurrentWidget(lab)
     window.show()
     return app.exec()

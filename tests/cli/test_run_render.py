@@ -117,3 +117,32 @@ def test_render_animate_writes_a_gif_with_the_frames(tmp_path):
         assert animation.n_frames == 4
         assert animation.size == (640, 400)
     assert out.exists()
+
+
+def test_render_run_draws_a_run_file_at_a_step_and_open_refuses_a_bad_run(tmp_path):
+    from PySide6.QtGui import QImage
+
+    import main as cli
+    run = tmp_path / "d.actirun"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    root = str(Path(cli.__file__).parent)
+
+    def call(*args):
+        return subprocess.run([sys.executable, "main.py", *args], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    assert call("run", "--preset", "dying-relu", "--steps", "40", "--out", str(run)).returncode == 0
+    out = tmp_path / "at20.png"
+    result = call("render", "--run", str(run), "--step", "20", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(out))
+    assert image.width() == 1600 and image.height() == 1000
+    result = call("render", "--run", str(run), "--step", "400", "--out", str(tmp_path / "x.png"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "outside" in result.stderr
+    assert not (tmp_path / "x.png").exists()
+    bad = tmp_path / "bad.actirun"
+    bad.mkdir()
+    result = call("open", str(bad))                   # the window is never shown
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert cli._open_shorthand([str(run)]) == ["open", str(run)]
+    assert cli._open_shorthand(["run", "--list-presets"]) == ["run", "--list-presets"]
