@@ -33,6 +33,7 @@ class SessionLab(Protocol):
 
     def config(self) -> ExperimentConfig: ...
     def set_config(self, config: ExperimentConfig) -> None: ...
+    def open_run(self, path: str | os.PathLike[str]) -> None: ...
 
 
 def recent_sessions() -> list[str]:
@@ -57,10 +58,19 @@ def remember_session(path: str | os.PathLike[str]) -> list[str]:
     return paths[:MAX_RECENT]
 
 
+def is_run_path(path: str | os.PathLike[str]) -> bool:
+    """True for a run folder (NAME.actirun) entry of the recent list, False for a session file."""
+    return Path(path).suffix == ".actirun"
+
+
+def _exists(path: str) -> bool:
+    return Path(path).is_dir() if is_run_path(path) else Path(path).is_file()
+
+
 def prune_recent_sessions() -> list[str]:
-    """Drop recent entries whose files no longer exist; return the removed paths."""
+    """Drop recent entries (sessions and runs) that no longer exist; return the removed paths."""
     paths = recent_sessions()
-    missing = [item for item in paths if not Path(item).is_file()]
+    missing = [item for item in paths if not _exists(item)]
     if missing:
         _store_recent([item for item in paths if item not in missing])
     return missing
@@ -144,7 +154,7 @@ class SessionController(QObject):
 
     def save_as(self) -> bool:
         """Ask for a file name (native dialog) and save there."""
-        start = self._path or Path(_last_dir()) / f"session{SESSION_SUFFIX}"
+        start = self._path or Path(last_dir()) / f"session{SESSION_SUFFIX}"
         chosen, _ = QFileDialog.getSaveFileName(self._window, "Save session", str(start),
                                                 SESSION_FILTER)
         if not chosen:
@@ -158,17 +168,31 @@ class SessionController(QObject):
         """Ask for a session file (native dialog) and open it, offering to save changes first."""
         if not self.maybe_save():
             return False
-        chosen, _ = QFileDialog.getOpenFileName(self._window, "Open session", _last_dir(),
+        chosen, _ = QFileDialog.getOpenFileName(self._window, "Open session", last_dir(),
                                                 SESSION_FILTER)
         return bool(chosen) and self.open_path(chosen)
 
+    def open_run(self, path: str | os.PathLike[str]) -> bool:
+        """Replay the run folder in the Lab and remember it in Open recent; one message if it
+        cannot be read."""
+        try:
+            self._lab.open_run(path)
+        except (ValueError, OSError) as exc:
+            self._warn("Cannot open the run", str(exc))
+            return False
+        self._remember(Path(path).resolve())
+        return True
+
     def open_recent(self, path: str) -> bool:
-        """Open a recent entry; a file that vanished is removed from the list with a message."""
-        if not Path(path).is_file():
+        """Open a recent entry (a session or a run); one that vanished is removed with a
+        message."""
+        if not _exists(path):
             prune_recent_sessions()
             self._warn("Open recent", f"{path} no longer exists; it was removed from the list.")
             self.sigSessionChanged.emit()
             return False
+        if is_run_path(path):
+            return self.open_run(path)
         return self.maybe_save() and self.open_path(path)
 
     def maybe_save(self) -> bool:
@@ -212,7 +236,7 @@ class SessionController(QObject):
             status_bar().showMessage(text, 5000)
 
 
-def _last_dir() -> str:
+def last_dir() -> str:
     """The folder of the last opened/saved session, else the user's documents folder."""
     stored = app_settings().value(LAST_DIR_KEY, "")
     if stored and Path(str(stored)).is_dir():

@@ -13,7 +13,6 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QHBoxLayout,
     QSplitter,
     QStackedWidget,
@@ -82,12 +81,6 @@ class LabView(QWidget):
         self._compare_action.setToolTip("Train a second configuration B beside A on the same "
                                         "data and seed, plots paired (Ctrl+K)")
         self.addAction(self._compare_action)
-        self._open_run_action = QAction("Open run…", self)
-        self._open_run_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
-        self._open_run_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self._open_run_action.setToolTip("Replay a run folder (.actirun) written by 'main.py run "
-                                         "--out' or the PyTorch probe (Ctrl+Shift+O)")
-        self.addAction(self._open_run_action)
 
         self.presets = PresetBox()
         self.panel = ConfigPanel()
@@ -154,7 +147,6 @@ class LabView(QWidget):
         self._compare_action.toggled.connect(self._on_compare_toggled)
         self.run_bar.sigStepsPerFrameChanged.connect(self.controller.set_steps_per_frame)
         self.scrubber.sigScrubbed.connect(self._on_scrubbed)
-        self._open_run_action.triggered.connect(self._choose_run)
         self.run_card.sigBackToTraining.connect(self.back_to_training)
         self.follower.sigGrew.connect(self._on_run_grew)
         self.follower.sigStopped.connect(self._on_follow_stopped)
@@ -261,15 +253,6 @@ class LabView(QWidget):
         self._left_pages.setCurrentWidget(self.panel)
         self._compare_action.setEnabled(True)
         self._actions.show_running(self.controller.is_running())
-
-    def _choose_run(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open run (a .actirun folder)")
-        if not folder:
-            return
-        try:
-            self.open_run(folder)
-        except (ValueError, OSError) as exc:
-            self.show_status(f"Could not open the run: {exc}")
 
     def _on_run_grew(self, count: int) -> None:
         """The followed file has `count` new records: the views follow the newest."""
@@ -524,7 +507,7 @@ class LabView(QWidget):
 
     def menu_actions(self) -> list[QAction]:
         """Play/Pause, Step, Reset and Compare, for the main window's Lab menu."""
-        return [*self._actions.all(), self._compare_action, self._open_run_action]
+        return [*self._actions.all(), self._compare_action]
 
     def reset_layout(self) -> None:
         """View ▸ Reset layout: every dock back in its default place and size, default splitter."""

@@ -40,6 +40,10 @@ class FakeLab(QWidget):
     def edit(self, **changes) -> None:
         self.set_config(self._config.replace(**changes))
 
+    def open_run(self, path) -> None:
+        from core.runs import FileRun
+        self.opened_run = FileRun(path)          # RunFormatError (ValueError) if damaged
+
 
 class Window(QMainWindow):
     """The main-window surface the session menu uses: file_menu() with Export already in it."""
@@ -73,10 +77,11 @@ def app_parts(qtbot):
 def test_menu_actions_sit_above_export_with_shortcuts(app_parts):
     window, _, controller = app_parts
     texts = [a.text() for a in window.file_menu().actions()]
-    assert texts[:2] == ["&Open session…", "Open &recent"]
+    assert texts[:3] == ["&Open session…", "Open &run…", "Open &recent"]
     assert texts.index("&Save session") < texts.index("Save session &as…") < texts.index("Export…")
     shortcuts = {k: a.shortcut().toString() for k, a in controller.actions.items()}
-    assert shortcuts == {"open": "Ctrl+O", "save": "Ctrl+S", "save_as": "Ctrl+Shift+S"}
+    assert shortcuts == {"open": "Ctrl+O", "open_run": "Ctrl+Shift+O", "save": "Ctrl+S",
+                         "save_as": "Ctrl+Shift+S"}
     assert not controller.recent_menu.isEnabled()
 
 
@@ -217,3 +222,32 @@ def test_real_lab_session_round_trip_and_gui_rerun(qtbot, tmp_path, messages):
     expected, got = history_arrays(reference), history_arrays(lab.trainer)
     for name in expected:
         np.testing.assert_array_equal(got[name], expected[name], err_msg=name)
+
+
+def test_runs_sit_beside_sessions_in_open_recent(app_parts, tmp_path, messages):
+    from core.runs import TrainerRecorder
+    _, lab, controller = app_parts
+    trainer = Trainer(SMALL)
+    run_path = tmp_path / "r.actirun"
+    with TrainerRecorder(run_path, trainer) as recorder:
+        for _ in range(5):
+            recorder.append(trainer.step())
+    assert controller.open_run(run_path)
+    assert len(lab.opened_run) == 5
+    assert recent_sessions()[0] == str(run_path.resolve())
+    session_path = tmp_path / "s.actiscope.json"
+    assert controller.save_to(session_path)
+    assert recent_sessions()[:2] == [str(session_path.resolve()), str(run_path.resolve())]
+    controller.recent_menu.aboutToShow.emit()
+    texts = [a.text() for a in controller.recent_menu.actions()]
+    assert texts[0] == "&1 s.actiscope.json" and texts[1] == "&2 r.actirun  (run)"
+    lab.opened_run = None
+    assert controller.open_recent(str(run_path.resolve()))       # a run entry opens as a run
+    assert len(lab.opened_run) == 5
+    bad = tmp_path / "bad.actirun"
+    bad.mkdir()
+    assert not controller.open_run(bad) and len(messages) == 1  # one message, nothing opened
+    import shutil
+    shutil.rmtree(run_path)
+    controller.recent_menu.aboutToShow.emit()                   # a vanished run is pruned
+    assert str(run_path.resolve()) not in recent_sessions()
