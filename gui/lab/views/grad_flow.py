@@ -137,7 +137,8 @@ class GradFlowView(QWidget):
         low, high = float(drawn.min()), float(drawn.max())
         self._extremes = (min(self._extremes[0], low), max(self._extremes[1], high))
         self._recent = (low, high)
-        notes = [n for n in (clamp_counts_text(grads), clamp_counts_text(signal)) if n]
+        measured = log_safe(signal_raw[recorded], bounds)    # "not recorded" is not "diverged"
+        notes = [n for n in (clamp_counts_text(grads), clamp_counts_text(measured)) if n]
         if zeros:
             notes = [f"{zeros} values exactly 0 (no gradient), red on the 0 band"]
         if self.theory.note and not notes:
