@@ -25,11 +25,12 @@ from core.runs.model import (
     StepRecord,
     Topology,
 )
+from core.runs.save import run_manifest, save_run, write_records
 from core.runs.trainer_run import TrainerRun
 
 __all__ = [
     "ACCURACY", "BOUNDARY", "CAPABILITIES", "LOGGED_SCALARS", "LOSS", "PARAM_STATS", "PER_UNIT",
     "SITE_STATS", "FileRun", "ParamLayer", "Run", "RunFormatError", "RunWriteError", "Site",
     "StepRecord", "Topology", "TrainerRecorder", "TrainerRun", "record_values",
-    "trainer_manifest",
+    "run_manifest", "save_run", "trainer_manifest", "write_records",
 ]

@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from actiscope_probe.runformat import RUN_SUFFIX
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QFileDialog,
     QHBoxLayout,
     QSplitter,
     QStackedWidget,
@@ -23,7 +25,7 @@ from PySide6.QtWidgets import (
 
 import gui.lab.views as lab_views
 from core.config import ExperimentConfig
-from core.runs import FileRun, Run, TrainerRun
+from core.runs import FileRun, Run, RunWriteError, TrainerRecorder, TrainerRun, save_run
 from core.trainer import Trainer
 from gui.export import ExportTarget, install_export_menu
 from gui.lab.banner import DivergenceBanner
@@ -81,6 +83,22 @@ class LabView(QWidget):
         self._compare_action.setToolTip("Train a second configuration B beside A on the same "
                                         "data and seed, plots paired (Ctrl+K)")
         self.addAction(self._compare_action)
+        self._save_run_action = QAction("Save run as…", self)
+        self._save_run_action.setShortcut(QKeySequence("Ctrl+Alt+S"))
+        self._save_run_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._save_run_action.setToolTip("Write every step the Lab has trained so far into a "
+                                         "new run folder (.actirun) (Ctrl+Alt+S)")
+        self.addAction(self._save_run_action)
+        self._record_action = QAction("Record to file", self)
+        self._record_action.setCheckable(True)
+        self._record_action.setToolTip("While on, every training step is appended to a run "
+                                       "folder (.actirun) chosen when you switch it on; off, "
+                                       "Reset or new settings close the file")
+        self.addAction(self._record_action)
+        self._recorder: TrainerRecorder | None = None   # "Record to file" while on
+        self._recorder_path: Path | None = None
+        self._recorded_step = -1                         # newest step handed to the recorder
+        self.recorded_steps = 0                          # steps recorded since switched on
 
         self.presets = PresetBox()
         self.panel = ConfigPanel()
@@ -98,6 +116,9 @@ class LabView(QWidget):
         compare_button = QToolButton()
         compare_button.setDefaultAction(self._compare_action)
         compare_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.record_button = QToolButton()
+        self.record_button.setDefaultAction(self._record_action)
+        self.record_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.banner = DivergenceBanner()
         self.views = [cls() for cls in lab_views.ALL_VIEWS]
         self.plots = PlotsArea(self.views, *_default_layout(self.views))
@@ -113,6 +134,7 @@ class LabView(QWidget):
         right_layout.setContentsMargins(0, 0, 0, 0)
         bar_row = QHBoxLayout()
         bar_row.addWidget(self.run_bar, 1)
+        bar_row.addWidget(self.record_button)
         bar_row.addWidget(compare_button)
         right_layout.addLayout(bar_row)
         self.scrubber = RunScrubber()
@@ -145,6 +167,8 @@ class LabView(QWidget):
         self._actions.step.triggered.connect(self.step_once)
         self._actions.reset.triggered.connect(self.reset)
         self._compare_action.toggled.connect(self._on_compare_toggled)
+        self._save_run_action.triggered.connect(self._choose_save_path)
+        self._record_action.triggered.connect(self._on_record_triggered)
         self.run_bar.sigStepsPerFrameChanged.connect(self.controller.set_steps_per_frame)
         self.scrubber.sigScrubbed.connect(self._on_scrubbed)
         self.run_card.sigBackToTraining.connect(self.back_to_training)
@@ -254,6 +278,109 @@ class LabView(QWidget):
         self._compare_action.setEnabled(True)
         self._actions.show_running(self.controller.is_running())
 
+    def _ask_run_path(self, title: str) -> Path | None:
+        """A new run folder's path from a save dialog (.actirun appended), or None."""
+        path, _ = QFileDialog.getSaveFileName(self, title, "",
+                                              f"Actiscope runs (*{RUN_SUFFIX})")
+        if not path:
+            return None
+        path = Path(path)
+        return path if path.suffix == RUN_SUFFIX else path.with_name(path.name + RUN_SUFFIX)
+
+    def save_run(self, path: str | os.PathLike[str]) -> int:
+        """Write every step the Lab has trained (its TrainerRun: the History's records and the
+        per-unit snapshots) into the new run folder `path` (NAME.actirun); returns the records
+        written. Training is held between two steps while it writes. An existing path is a
+        FileExistsError, a bad name a ValueError (one sentence each)."""
+        self.controller.wait_idle()       # the run reads the History the worker writes
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            return save_run(self._live_run, path)
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def _choose_save_path(self) -> None:
+        path = self._ask_run_path("Save run as (a new .actirun folder)")
+        if path is None:
+            return
+        try:
+            written = self.save_run(path)
+        except (ValueError, OSError) as exc:
+            self.show_status(f"Could not save the run: {exc}")
+            return
+        self.show_status(f"Saved {written:,} records to {path.name}")
+
+    # -- "Record to file": every trained step appended to a run folder -------------------------
+    def is_recording(self) -> bool:
+        """True while 'Record to file' appends every trained step to a run folder."""
+        return self._recorder is not None
+
+    def start_recording(self, path: str | os.PathLike[str]) -> None:
+        """Append every step trained from now on to the new run folder `path` (NAME.actirun)
+        until stop_recording(), Reset or new settings. An existing path is a FileExistsError."""
+        self.stop_recording()
+        path = Path(path)
+        if path.exists():
+            raise FileExistsError(f"{path} already exists; choose a new name.")
+        self.controller.wait_idle()       # the manifest reads the trainer's network
+        self._recorder = TrainerRecorder(path, self._trainer)
+        self._recorder_path = path
+        self._recorded_step = self._live_run.newest_step or 0
+        self.recorded_steps = 0
+        self._set_record_checked(True)
+        self.show_status(f"Recording every step to {path.name}")
+
+    def stop_recording(self) -> None:
+        """Flush and close the recording (if any); the toggle goes off."""
+        recorder, self._recorder = self._recorder, None
+        self._set_record_checked(False)
+        if recorder is None:
+            return
+        name = self._recorder_path.name if self._recorder_path else "the run"
+        try:
+            recorder.close()
+        except RunWriteError as exc:
+            self.show_status(f"Recording stopped: {exc}")
+            return
+        self.show_status(f"Recorded {self.recorded_steps:,} steps to {name}")
+
+    def _set_record_checked(self, on: bool) -> None:
+        blocked = self._record_action.blockSignals(True)
+        self._record_action.setChecked(on)
+        self._record_action.blockSignals(blocked)
+
+    def _on_record_triggered(self, checked: bool) -> None:
+        if not checked:
+            self.stop_recording()
+            return
+        self._set_record_checked(False)     # on only once a folder was chosen and created
+        path = self._ask_run_path("Record training to (a new .actirun folder)")
+        if path is None:
+            return
+        try:
+            self.start_recording(path)
+        except (ValueError, OSError) as exc:
+            self.show_status(f"Could not record: {exc}")
+
+    def _record(self, stats) -> None:
+        """Append one trained step (GUI thread, between two jobs of the worker)."""
+        step = int(stats.step)
+        if step <= self._recorded_step:     # a diverged trainer hands its last step back
+            return
+        try:
+            self._recorder.append(stats)
+        except RunWriteError as exc:
+            recorder, self._recorder = self._recorder, None
+            self._set_record_checked(False)
+            try:
+                recorder.close()
+            except OSError:
+                pass
+            self.show_status(f"Recording stopped: {exc}")
+            return
+        self._recorded_step = step
+        self.recorded_steps += 1
+
     def _on_run_grew(self, count: int) -> None:
         """The followed file has `count` new records: the views follow the newest."""
         if not self.is_replaying():
@@ -349,6 +476,7 @@ class LabView(QWidget):
 
     def _install_trainers(self) -> None:
         """(Re)build B if comparing, hand the trainers to the controller, reset every view."""
+        self.stop_recording()             # a new network: the run file ends here
         self._stop_replay()
         self.banner.hide()
         trainers = [self._trainer]
@@ -433,6 +561,8 @@ class LabView(QWidget):
         run = self._live_run if index == 0 else self._run_b
         if run is not None:
             run.append(stats)
+        if index == 0 and self._recorder is not None:
+            self._record(stats)
 
     def _on_frame(self, stats) -> None:
         """The controller's frame: the runs hold its steps (_on_step); the views draw."""
@@ -506,8 +636,22 @@ class LabView(QWidget):
         return targets
 
     def menu_actions(self) -> list[QAction]:
-        """Play/Pause, Step, Reset and Compare, for the main window's Lab menu."""
-        return [*self._actions.all(), self._compare_action]
+        """Play/Pause, Step, Reset, Compare and Record to file, for the main window's Lab menu."""
+        return [*self._actions.all(), self._compare_action, self._record_action]
+
+    def file_actions(self) -> list[QAction]:
+        """Save run as… (Ctrl+Alt+S), for the File menu (Open run… lives there already)."""
+        return [self._save_run_action]
+
+    @property
+    def save_run_action(self) -> QAction:
+        """File ▸ Save run as… (Ctrl+Alt+S): a save dialog, then save_run(path)."""
+        return self._save_run_action
+
+    @property
+    def record_action(self) -> QAction:
+        """The run bar's checkable 'Record to file' toggle."""
+        return self._record_action
 
     def reset_layout(self) -> None:
         """View ▸ Reset layout: every dock back in its default place and size, default splitter."""
@@ -523,6 +667,7 @@ class LabView(QWidget):
         restore_lab_settings(self, settings)
 
     def shutdown(self) -> None:
-        """Stop training and following, join their worker threads (the window is closing)."""
+        """Stop training, following and recording (flushed), join the worker threads."""
         self.follower.close()
         self.controller.shutdown()
+        self.stop_recording()
