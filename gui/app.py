@@ -54,6 +54,8 @@ def create_main_window() -> MainWindow:
     window.add_tab(lab)
     sessions = install_session_menu(window, lab)
     window.sessions = sessions
+    window.file_menu().insertActions(window.export_action, lab.file_actions())   # Save run as…
+    window.file_menu().insertSeparator(window.export_action)
     # Only an opened/saved session file can have unsaved changes worth a question; the untitled
     # Lab config is remembered in the settings anyway.
     window.close_guards.append(lambda: sessions.path is None or sessions.maybe_save())

@@ -140,3 +140,15 @@ def test_view_reset_layout_shows_the_side_panel(qtbot):
     assert explorer.info_panel.isHidden()
     window.reset_layout()
     assert not explorer.info_panel.isHidden()
+
+
+def test_file_menu_holds_the_run_actions(qtbot):
+    from gui.app import create_main_window
+    window = create_main_window()
+    qtbot.addWidget(window)
+    entries = {a.text(): a.shortcut().toString() for a in window.file_menu().actions()
+               if a.text()}
+    assert entries["Open &run…"] == "Ctrl+Shift+O"
+    assert entries["Save run as…"] == "Ctrl+Alt+S"
+    shortcuts = [s for s in entries.values() if s]
+    assert len(shortcuts) == len(set(shortcuts))      # no shortcut on two actions
