@@ -387,6 +387,7 @@ class LabView(QWidget):
             return
         if self._scrub_step is None and not self._replay_timer.isActive():
             self._refresh_views(force=False)
+        self.run_card.show_run(self._run, self._replay_source)   # records and steps so far
         self._show_scrubber()
         self._show_progress()
 

@@ -86,6 +86,7 @@ def test_a_growing_run_file_is_followed(lab, tmp_path, qtbot):
         flow = views_of(lab)["GradFlowView"]
         qtbot.waitUntil(lambda: flow._step == 30, timeout=5000)
         assert len(lab.run) == 30
+        assert "30 records" in lab.run_card.text.text()     # the card follows the file too
     finally:
         recorder.close()
     qtbot.waitUntil(lambda: not lab.scrubber.badge.isVisible(), timeout=5000)
