@@ -622,6 +622,8 @@ class LabView(QWidget):
         self.controller.wait_idle()
         page.resize(QSize(width, height))
         QApplication.sendPostedEvents()
+        if page is self.plots:
+            self.plots.hide_stale_tab_bars()
         self._refresh_views(force=True)
         image = QImage(width, height, QImage.Format.Format_ARGB32)
         image.fill(QColor("white"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QWidget
 
 LAYOUT_VERSION = 3      # bump when the set of docks changes so old stored layouts are ignored
 FIRST_COLUMN_WEIGHT = 0.85  # the first column (the network diagram) is this much wider
@@ -70,6 +70,19 @@ class PlotsArea(QMainWindow):
         for column in columns:     # equal heights: a squashed dock gets its share back
             docks = [self._docks[i] for i in column]
             self.resizeDocks(docks, [1000] * len(docks), Qt.Orientation.Vertical)
+
+    def hide_stale_tab_bars(self) -> None:
+        """Hide tab bars QMainWindow left behind from an earlier arrangement.
+
+        After the docks are split and tabified, a tab bar of the first arrangement can stay
+        visible over a dock (measured: "Training | Update / weight ratio" drawn across the
+        network diagram in every offscreen render). A live tab bar sits under its dock group,
+        never over a dock.
+        """
+        docks = [d for d in self._docks if d.isVisible() and not d.isFloating()]
+        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if bar.isVisible() and any(d.geometry().intersects(bar.geometry()) for d in docks):
+                bar.hide()
 
     def save_layout(self) -> QByteArray:
         """The dock arrangement as bytes (for QSettings)."""

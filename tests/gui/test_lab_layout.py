@@ -75,3 +75,23 @@ def test_reset_layout_restores_squashed_and_floating_docks(qtbot):
     for dock in docks:
         if dock.objectName() in default:
             assert dock.height() >= 0.8 * default[dock.objectName()], dock.objectName()
+
+
+def test_render_image_has_no_tab_bar_over_a_dock(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTabBar
+
+    from gui.lab.lab_view import LabView
+    lab = LabView()
+    qtbot.addWidget(lab)
+    lab.resize(1960, 1080)
+    lab.show()
+    lab.render_image(1600, 1000)
+    docks = [d for d in lab.plots.docks() if d.isVisible()]
+    bars = [b for b in lab.plots.findChildren(QTabBar,
+                                              options=Qt.FindChildOption.FindDirectChildrenOnly)
+            if b.isVisible()]
+    assert bars, "the tabbed dock groups show their tab bars"
+    for bar in bars:
+        assert not any(d.geometry().intersects(bar.geometry()) for d in docks), \
+            [bar.tabText(i) for i in range(bar.count())]
