@@ -1,7 +1,7 @@
 """LabView: the Lab tab — settings on the left, run controls and live views on the right.
 
 One TrainingController steps the current Trainer (and, in compare mode, trainer B in lockstep);
-views redraw once per frame, only if visible. See ARCHITECTURE.md "gui/lab/".
+views redraw once per frame, only if shown (a tab behind another is not). See ARCHITECTURE.md "gui/lab/".
 """
 
 from __future__ import annotations
@@ -586,7 +586,7 @@ class LabView(QWidget):
             return
         index = self._shown_index()
         for view in self.views:
-            if force or view.isVisible():
+            if force or self.plots.is_shown(view):
                 # render/advance/reset force: draw the current state, skipping no throttled part
                 view.show_record(self._run, index, force=force)
 

@@ -25,12 +25,17 @@ class PlotsArea(QMainWindow):
                             | QMainWindow.DockOption.AllowTabbedDocks)
         self._views = list(views)
         self._docks: list[QDockWidget] = []
+        self._in_front: dict[int, bool] = {}    # dock index -> its tab is the current one
         for view in self._views:
             dock = QDockWidget(getattr(view, "title", type(view).__name__), self)
             dock.setObjectName(f"lab_dock_{type(view).__name__}")
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
             dock.setWidget(view)
+            index = len(self._docks)
+            self._in_front[index] = True
+            dock.visibilityChanged.connect(
+                lambda visible, index=index: self._in_front.__setitem__(index, visible))
             self._docks.append(dock)
         self.arrange_default()
 
@@ -41,6 +46,15 @@ class PlotsArea(QMainWindow):
     def docks(self) -> list[QDockWidget]:
         """The dock of each view, same order as views()."""
         return list(self._docks)
+
+    def is_shown(self, view: QWidget) -> bool:
+        """Whether `view` can be seen: its dock is visible and, in a tab group, the current tab.
+
+        QWidget.isVisible() stays True for a dock tabbed behind another (Qt only stacks it under
+        the current one); QDockWidget.visibilityChanged tells tab switches, so it is tracked.
+        """
+        index = self._views.index(view)
+        return self._in_front[index] and self._docks[index].isVisible()
 
     def arrange_default(self) -> None:
         """Views in columns (lists of view indices), the first column widest; then the tabs."""

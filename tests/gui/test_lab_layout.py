@@ -95,3 +95,32 @@ def test_render_image_has_no_tab_bar_over_a_dock(qtbot):
     for bar in bars:
         assert not any(d.geometry().intersects(bar.geometry()) for d in docks), \
             [bar.tabText(i) for i in range(bar.count())]
+
+
+def test_only_views_in_front_redraw_on_a_frame_and_a_raised_tab_catches_up(qtbot):
+    """A view tabbed behind another is not redrawn while training (its paint would be wasted);
+    raising its tab draws the newest step at once."""
+    from gui.lab.lab_view import LabView
+    lab = LabView()
+    qtbot.addWidget(lab)
+    lab.resize(1400, 900)
+    lab.show()
+    qtbot.wait(30)
+    drawn: dict[str, list[int]] = {}
+    for view in lab.views:
+        original = view.show_record
+
+        def spy(run, index=-1, force=False, view=view, original=original):
+            drawn.setdefault(type(view).__name__, []).append(run.newest_step)
+            original(run, index, force=force)
+        view.show_record = spy
+    lab.controller.step_once()
+    qtbot.waitUntil(lambda: "DeathView" in drawn, timeout=5000)
+    assert "GradHeatmapView" not in drawn and "UpdateRatioView" not in drawn
+    assert {"NetworkDiagramView", "GradFlowView", "TrainingView"} <= set(drawn)
+    heatmap = lab.views[[type(v).__name__ for v in lab.views].index("GradHeatmapView")]
+    lab.plots.docks()[lab.views.index(heatmap)].raise_()
+    qtbot.waitUntil(lambda: "GradHeatmapView" in drawn, timeout=5000)
+    assert drawn["GradHeatmapView"][-1] == lab.run.newest_step == 1
+    assert lab.plots.is_shown(heatmap)
+    assert not lab.plots.is_shown(lab.views[1])        # Gradient flow is now behind it
