@@ -25,6 +25,7 @@ from core.runs.model import (
     StepRecord,
     Topology,
 )
+from core.runs.param_groups import ParamGroups, group_params, site_positions, spans_at_depth
 from core.runs.save import run_manifest, save_run, write_records
 from core.runs.trainer_run import TrainerRun
 
@@ -33,4 +34,5 @@ __all__ = [
     "SITE_STATS", "FileRun", "ParamLayer", "Run", "RunFormatError", "RunWriteError", "Site",
     "StepRecord", "Topology", "TrainerRecorder", "TrainerRun", "record_values",
     "run_manifest", "save_run", "trainer_manifest", "write_records",
+    "ParamGroups", "group_params", "site_positions", "spans_at_depth",
 ]
