@@ -75,10 +75,19 @@ def add_plot(graphics: pg.GraphicsLayoutWidget | pg.GraphicsLayout, title: str, 
              log_y: bool = False, owner: QWidget | None = None) -> pg.PlotItem:
     """A Lab-styled PlotItem in `graphics` at (row, col), its axes built in (never swapped:
     a replaced default axis is an orphan the garbage collector frees later). `owner` (default
-    `graphics`, which must then be a widget) takes pyqtgraph's parentless menus."""
+    `graphics`, which must then be a widget) takes pyqtgraph's parentless menus.
+
+    Built without pyqtgraph's ViewBox menu (enableMenu=False): the Lab's right-click menu is
+    the view's own Export… (gui.export.install_export_menu), and building the unused menu was
+    a third of each plot's start-up cost. Mouse zoom and pan do not depend on it."""
     left = (DecadeAxis if log_y else OpaqueGridAxis)("left", background=BACKGROUND)
     axes = {"left": left, "bottom": OpaqueGridAxis("bottom", background=BACKGROUND)}
-    plot = graphics.addPlot(row=row, col=col, rowspan=rowspan, colspan=colspan, axisItems=axes)
+    for axis in axes.values():
+        # Off before the axes are linked to the view: else every range change while the
+        # layout settles re-renders the (HTML) label.
+        axis.enableAutoSIPrefix(False)
+    plot = graphics.addPlot(row=row, col=col, rowspan=rowspan, colspan=colspan, axisItems=axes,
+                            enableMenu=False)
     adopt_menus(plot, owner if owner is not None else graphics)
     narrowable(plot.titleLabel)
     if log_y:
@@ -118,11 +127,9 @@ def _style_plot(plot: pg.PlotItem, title: str, x_label: str, y_label: str) -> pg
         axis.setTextPen(pg.mkPen(FOREGROUND))
         axis.setTickFont(label_font())
         axis.setLabel(text, color=FOREGROUND, **{"font-size": f"{FONT_POINT_SIZE}pt"})
-        axis.enableAutoSIPrefix(False)
     # A horizontal grid only (the y values are what the user reads off); OpaqueGridAxis draws
     # it opaque and behind the data, which is ~10x cheaper than pyqtgraph's translucent lines.
     plot.showGrid(x=False, y=True, alpha=GRID_ALPHA)
-    plot.setMenuEnabled(False)
     return plot
 
 
