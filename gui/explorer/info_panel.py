@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -17,6 +17,8 @@ FORMULA_FONT = "DejaVu Serif, Cambria, Times New Roman, serif"
 SLOPE_KEY = "E[f\u2032(z)\u00b2], z ~ N(0,1)"
 CRITICAL_KEY = "Critical \u03c3<sub>w</sub>\u00b2 (\u03c3<sub>b</sub>\u00b2 = 0)"
 CRITICAL_DELAY_MS = 150   # the critical σ_w² waits until a slider rests this long
+# (and until the panel has been painted once: at start-up the line search, ~60-150 ms, would
+# otherwise run before the window's first paint)
 
 
 def _section(title: str) -> QLabel:
@@ -85,6 +87,8 @@ class InfoPanel(QScrollArea):
             self.theory.addRow(label, value)
         self._critical_timer = QTimer(self, singleShot=True, interval=CRITICAL_DELAY_MS)
         self._critical_timer.timeout.connect(self._show_critical)
+        self._painted = False             # the critical σ_w² is computed only once painted
+        self.viewport().installEventFilter(self)
         self._critical_for: tuple[str, dict[str, float]] = ("", {})
         self.parameters = _wrapping_label("Change them with the sliders on the left")
         self.notes = _wrapping_label()
@@ -140,7 +144,18 @@ class InfoPanel(QScrollArea):
             self.theory_values[CRITICAL_KEY].setText(theory_facts.critical_text(known))
         else:
             self.theory_values[CRITICAL_KEY].setText("<span style='color:#707070'>…</span>")
-            self._critical_timer.start()
+            if self._painted:
+                self._critical_timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """On the first paint of the panel, start the critical σ_w² that waited for it."""
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            self.viewport().removeEventFilter(self)
+            name, params = self._critical_for
+            if name and theory_facts.cached_critical(name, params) is None:
+                self._critical_timer.start()
+        return False
 
     def _show_critical(self) -> None:
         """Compute (cached) and show the critical σ_w² of the activation now described."""
