@@ -316,7 +316,12 @@ def test_scrubber_shows_a_recorded_step_in_every_view_and_follows_again(lab, qtb
     record = lab.run.record(lab.run.step_index(10))
     assert record.step == 10
     np.testing.assert_array_equal(views["GradFlowView"].current.yData, record.grad_norm)
-    np.testing.assert_array_equal(views["UpdateRatioView"].curve.yData, record.update_ratio)
+    ratio_dock = lab.plots.docks()[lab.views.index(views["UpdateRatioView"])]
+    ratio_dock.raise_()                          # tabbed behind Training: drawn when in front
+    qtbot.waitUntil(lambda: views["UpdateRatioView"].curve.yData is not None and np.array_equal(
+        views["UpdateRatioView"].curve.yData, record.update_ratio), timeout=5000)
+    lab.plots.docks()[lab.views.index(views["TrainingView"])].raise_()
+    qtbot.wait(20)
     assert views["NetworkDiagramView"]._drawn_step == 10
     assert record.unit_grad is not None and record.dead_units is not None   # every step's
     hidden = views["NetworkDiagramView"].model.spot_column == 1              # stats were kept
