@@ -12,6 +12,7 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
 from gui.export.atomic import ExportError
+from gui.export.table import NAME_HEADER
 
 MIN_COLOURS = 8   # an empty white/transparent image has 1; axes text alone gives dozens
 
@@ -63,12 +64,14 @@ def check_svg(path: str | os.PathLike) -> str:
     return f"renders {image.width()}x{image.height()}, {colours} colours"
 
 
-def read_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
-    """Headers and a float (rows, columns) array; ExportError if it is not a numeric table."""
+def read_csv(path: str | os.PathLike, text_columns: int = 0) -> tuple[list[str], np.ndarray]:
+    """Headers and a float (rows, columns) array; ExportError if it is not a numeric table.
+    The first `text_columns` columns may hold text (names): they read as NaN."""
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.reader(handle))
-        headers, data = rows[0], np.array([[float(v) for v in row] for row in rows[1:]])
+        headers, data = rows[0], np.array([[np.nan if k < text_columns else float(v)
+                                            for k, v in enumerate(row)] for row in rows[1:]])
     except (OSError, IndexError, ValueError) as exc:
         raise ExportError(f"{path} is not a numeric CSV table ({exc}).") from exc
     if data.ndim != 2 or data.shape[0] < 2 or data.shape[1] != len(headers):
@@ -77,9 +80,15 @@ def read_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
 
 
 def check_csv(path: str | os.PathLike) -> str:
-    """'N rows x [headers]' if the CSV parses as a numeric table with finite first column."""
-    headers, data = read_csv(path)
-    if not all(math.isfinite(v) for v in data[:, 0]):
+    """'N rows x [headers]' if the CSV parses as a numeric table with finite first column
+    (after a first column of names, which per-parameter tables have)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            named = next(csv.reader(handle), [""])[:1] == [NAME_HEADER]
+    except (OSError, ValueError) as exc:
+        raise ExportError(f"{path} cannot be read ({exc}).") from exc
+    headers, data = read_csv(path, text_columns=int(named))
+    if not all(math.isfinite(v) for v in data[:, int(named)]):
         raise ExportError(f"{path} has non-finite values in its first column.")
     return f"{data.shape[0]} rows, columns {', '.join(headers[:4])}" + (
         ", ..." if len(headers) > 4 else "")
