@@ -14,6 +14,7 @@ from core.config import ExperimentConfig
 from core.runs import TrainerRun
 from core.trainer import Trainer
 from gui.export import export_csv
+from gui.export.table import NAME_HEADER
 from gui.lab.views import (
     ALL_VIEWS,
     DeathView,
@@ -114,7 +115,8 @@ def test_view_builds_refreshes_and_renders(qtbot, cls, tmp_path):
         assert columns.ndim == 2 and columns.shape[1] == len(headers) and len(columns) > 0
         path = export_csv(target, tmp_path / f"{cls.__name__}.csv")
         loaded = np.genfromtxt(path, delimiter=",", skip_header=1).reshape(columns.shape)
-        np.testing.assert_array_equal(loaded, columns)
+        named = int(headers[0] == NAME_HEADER)      # per-parameter tables: names first
+        np.testing.assert_array_equal(loaded[:, named:], columns[:, named:].astype(float))
 
 
 def test_diagram_has_one_spot_per_drawn_neuron_and_aggregates_wide_layers(qtbot):
@@ -179,7 +181,8 @@ def test_grad_flow_draws_the_last_grad_norms(qtbot):
     previous = trainer.history.series("grad_norms")[-2]
     np.testing.assert_array_equal(view.trail[-1].yData, previous)
     headers, columns = view.export_targets()[0].csv()
-    np.testing.assert_array_equal(columns[:, 1], view.current.yData)
+    assert headers[0] == NAME_HEADER and list(columns[:, 0]) == ["L1", "L2", "L3", "L4"]
+    np.testing.assert_array_equal(columns[:, 2].astype(float), view.current.yData)
 
 
 def test_heatmap_and_update_ratio_export_what_they_draw(qtbot):
@@ -193,7 +196,8 @@ def test_heatmap_and_update_ratio_export_what_they_draw(qtbot):
     np.testing.assert_allclose(columns[:, 1:], np.log10(trainer.history.series("grad_norms")))
     ratio = make_view(qtbot, UpdateRatioView, trainer)
     np.testing.assert_array_equal(ratio.curve.yData, trainer.last.update_ratio)
-    np.testing.assert_array_equal(ratio.export_targets()[0].csv()[1][:, 1], ratio.curve.yData)
+    np.testing.assert_array_equal(ratio.export_targets()[0].csv()[1][:, 2].astype(float),
+                                  ratio.curve.yData)
 
 
 def test_training_view_curves_and_boundary(qtbot):
@@ -219,7 +223,9 @@ def test_diverged_trainer_draws_only_finite_values(qtbot):
             headers, columns = target.csv()
             assert columns.ndim == 2 and columns.shape[1] == len(headers), target.title
             for header, column in zip(headers, columns.T, strict=True):
-                assert np.isfinite(column).all(), f"{cls.__name__} {target.title}: {header}"
+                if header != NAME_HEADER:
+                    assert np.isfinite(column.astype(float)).all(), \
+                        f"{cls.__name__} {target.title}: {header}"
 
 
 def test_exact_zero_gradients_stay_visible_on_log_scale():
@@ -388,8 +394,8 @@ def test_gradient_flow_draws_exact_zeros_on_their_own_band(qtbot):
     strings = axis.logTickStrings([axis.zero_at, axis.zero_at + 2], 1.0, 1.0)
     assert strings[0] == "0" and strings[1] != "0"
     headers, columns = view.export_targets()[0].csv()
-    np.testing.assert_array_equal(columns[:3, 1], 0.0)
-    assert (columns[3:, 1] > 0).all()
+    np.testing.assert_array_equal(columns[:3, 2].astype(float), 0.0)
+    assert (columns[3:, 2].astype(float) > 0).all()
 
 
 @pytest.mark.parametrize(("normalization", "mark"), [("batchnorm", "BN"), ("layernorm", "LN"),

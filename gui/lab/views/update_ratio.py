@@ -1,4 +1,5 @@
-"""Update-to-weight ratio ‖ΔW_i‖_F / ‖W_i‖_F per layer (log scale) with the healthy band shaded."""
+"""Update-to-weight ratio ‖ΔW_i‖_F / ‖W_i‖_F per parameter (log scale) with the healthy band
+shaded; parameters grouped by module (param_axis), named on hover (point_hover)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from core.runs import Run
 from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.live_text import flush_live_text, set_live_text
-from gui.lab.views.run_view import n_param_layers, record_at
+from gui.lab.views.param_axis import ParamAxis, positions, run_groups
+from gui.lab.views.param_texts import axis_header, param_texts, with_names
+from gui.lab.views.point_hover import PointHover
+from gui.lab.views.run_view import record_at
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
 from gui.lab.views.sticky_range import StickyRange, apply_y
 
 HEALTHY_LOW, HEALTHY_HIGH = 1e-4, 1e-2      # rule of thumb: about 1e-3 per step is healthy
 HEALTHY_COLOR = (80, 200, 120)
+NUMBERED_LABEL = "weight layer i (1 = input side)"
 
 
 class UpdateRatioView(QWidget):
@@ -26,7 +31,7 @@ class UpdateRatioView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphics = theme.make_graphics_widget()
-        self.plot = theme.add_plot(self.graphics, self.title, "weight layer i (1 = input side)",
+        self.plot = theme.add_plot(self.graphics, self.title, NUMBERED_LABEL,
                                    "‖ΔW_i‖_F / ‖W_i‖_F (log scale)", row=0, col=0, log_y=True)
         self.band = pg.LinearRegionItem(values=(np.log10(HEALTHY_LOW), np.log10(HEALTHY_HIGH)),
                                         orientation="horizontal", movable=False,
@@ -41,8 +46,14 @@ class UpdateRatioView(QWidget):
                                       color=pg.mkColor(*HEALTHY_COLOR))
         self.band_label.setFont(theme.label_font())
         self.plot.addItem(self.band_label, ignoreBounds=True)
+        self.weight_line = self.plot.plot(pen=theme.pen(theme.ACCENT, 2.0))   # named runs
         self.curve = self.plot.plot(pen=theme.pen(theme.ACCENT, 2.0), symbol="o", symbolSize=7,
                                     **theme.symbol_style(theme.ACCENT))
+        self.bias_marks = self.plot.plot(pen=None, symbol="s", symbolSize=7,
+                                         symbolBrush=pg.mkBrush(theme.BACKGROUND),
+                                         symbolPen=theme.pen(theme.ACCENT, 1.5))
+        self.axis = ParamAxis(self.plot, NUMBERED_LABEL)
+        self.hover = PointHover(self.plot, self)
         self.note = theme.add_label(self.graphics, row=1, col=0, size="8pt", color=theme.FOREGROUND,
                                     justify="left")
         layout = QVBoxLayout(self)
@@ -52,15 +63,16 @@ class UpdateRatioView(QWidget):
                         "(Frobenius norms). Around 1e-3 is healthy (green band); far below = the "
                         "layer barely learns, far above = the learning rate is too large.")
         self._y_range = StickyRange(pad_low=0.1, pad_high=0.1, min_pad=0.3)
+        self._groups = self.axis.groups
+        self._names: list[str] = []
         self._layers = np.zeros(0)
         self._values = np.zeros(0)
         self._step = 0
 
     def reset_view(self, run: Run) -> None:
         """New architecture: x range = parameter layers."""
-        n = n_param_layers(run)
-        theme.layer_ticks(self.plot.getAxis("bottom"), n)
-        self.plot.setXRange(0.5, n + 0.5, padding=0.02)
+        self._groups = run_groups(run)
+        self.axis.set_groups(self._groups)
         self.band_label.setPos(0.6, np.log10(HEALTHY_HIGH))
         self._y_range.reset()
         self.show_record(run)
@@ -70,18 +82,38 @@ class UpdateRatioView(QWidget):
         found = record_at(run, index)
         ratio = None if found is None else found[1].update_ratio
         if ratio is None:
-            self.curve.setData([], [])
+            for item in (self.curve, self.weight_line, self.bias_marks):
+                item.setData([], [])
+            self.hover.set_points([])
+            self._layers, self._values, self._names = np.zeros(0), np.zeros(0), []
             theme.set_text(self.note, "no step yet" if found is None
                            else "update ratio: this run did not record it")
             return
         record = found[1]
-        ratio = np.asarray(ratio, np.float64)
+        groups = self._groups
+        named = len(groups) == len(ratio) and not groups.numbered
+        order = groups.order if len(groups) == len(ratio) else np.arange(len(ratio))
+        ratio = np.asarray(ratio, np.float64)[order]
         updated = ~np.isnan(ratio)
-        layers = np.arange(1, len(ratio) + 1, dtype=np.float64)[updated]
+        layers = positions(len(ratio))[updated]
         bounds = log_bounds(ratio, [HEALTHY_LOW, HEALTHY_HIGH])
         safe = log_safe(ratio[updated], bounds)
-        self.curve.setData(layers, safe.values)
+        kinds = np.array(groups.kinds if named else ["weight"] * len(ratio))[updated]
+        # named runs: markers, and one line through the weights only (biases would zig-zag)
+        self.curve.setData(layers, safe.values,
+                           connect="all" if not named else np.zeros(len(layers), bool))
+        weights = (kinds == "weight") & named
+        self.weight_line.setData(layers[weights], safe.values[weights])
+        biases = kinds == "bias"
+        self.bias_marks.setData(layers[biases], safe.values[biases])
+        names = [groups.names[k] for k in np.flatnonzero(updated)] if len(groups) == len(
+            ratio) else []
         self._layers, self._values, self._step = layers, safe.values, record.step
+        self._names = names
+        if len(groups) == len(ratio):
+            texts = param_texts(run, groups, "‖ΔW‖/‖W‖", ratio, record.step)
+            self.hover.set_points([(layers, np.log10(safe.values),
+                                    [texts[k] for k in np.flatnonzero(updated)])])
         shown = np.concatenate([safe.values, [HEALTHY_LOW, HEALTHY_HIGH]])
         apply_y(self.plot, self._y_range, float(np.log10(shown.min())),
                 float(np.log10(shown.max())))
@@ -101,6 +133,6 @@ class UpdateRatioView(QWidget):
         return [ExportTarget(self.title, self, self.plot, self._csv)]
 
     def _csv(self) -> tuple[list[str], np.ndarray]:
-        """layer, update ratio as drawn."""
-        headers = ["layer (1 = input side)", f"update_ratio ‖ΔW‖_F/‖W‖_F step {self._step}"]
-        return headers, np.column_stack([self._layers, self._values])
+        """parameter name, layer, update ratio as drawn (updated parameters only)."""
+        headers = [axis_header(self._groups), f"update_ratio ‖ΔW‖_F/‖W‖_F step {self._step}"]
+        return with_names(self._names, headers, np.column_stack([self._layers, self._values]))

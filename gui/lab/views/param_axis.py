@@ -1,0 +1,113 @@
+"""The x-axis of a per-parameter plot: parameters in drawing order at x = 1..n, grouped by module.
+
+Built-in runs (weight layers L1..Ln) keep whole-number layer ticks. Named runs (a probe run's
+`0.weight`, `encoder.layers.1.self_attn.in_proj_weight`) get a light band behind every other
+module and module names as tick labels: the deepest module level whose names fit under their
+parameters, elided from the left when even that is too narrow (the hover label has them in full).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
+
+from core.runs import ParamGroups, Run, group_params, spans_at_depth
+from gui.lab.views import theme
+
+BAND_BRUSH = pg.mkBrush(255, 255, 255, 16)
+BAND_Z = -60.0            # behind the data and the 0 band (-50)
+LABEL_PAD_PX = 6.0        # free pixels between neighbouring tick labels
+ROOT_NAME = "(model)"     # parameters registered on the model itself
+NAMED_LABEL = "parameter, grouped by module (hover a point for its name)"
+
+
+def run_groups(run: Run) -> ParamGroups:
+    """The run's parameters grouped by module (core.runs.group_params on the topology)."""
+    return group_params([p.name for p in run.topology.params])
+
+
+def fit_name(name: str, metrics: QFontMetricsF, width: float) -> str:
+    """`name`, or its last dotted segments behind "…" (`…layers.0.ff`), or its last segment
+    elided from the left, whichever is longest and fits in `width` pixels ("" if none does)."""
+    segments = name.split(".")
+    for k in range(len(segments)):
+        text = ("…" if k else "") + ".".join(segments[k:])
+        if metrics.horizontalAdvance(text) <= width:
+            return text
+    text = metrics.elidedText(segments[-1], Qt.TextElideMode.ElideLeft, max(width, 0.0))
+    return "" if text == "…" else text
+
+
+class ParamAxis:
+    """Module bands and tick labels on `plot`'s bottom axis, refitted when the plot resizes."""
+
+    def __init__(self, plot: pg.PlotItem, numbered_label: str) -> None:
+        self.plot = plot
+        self.axis = plot.getAxis("bottom")
+        self.numbered_label = numbered_label
+        self.metrics = QFontMetricsF(theme.label_font())
+        self.bands = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[], pen=theme.NO_PEN,
+                                     brush=BAND_BRUSH)
+        self.bands.setZValue(BAND_Z)
+        plot.addItem(self.bands, ignoreBounds=True)
+        self.groups: ParamGroups = group_params([])
+        self.labels: list[tuple[float, str]] = []      # what the axis shows (tests read it)
+        vb = plot.getViewBox()
+        vb.sigResized.connect(self.fit_labels)
+        vb.sigXRangeChanged.connect(self.fit_labels)
+
+    def set_groups(self, groups: ParamGroups) -> None:
+        """Lay the axis out for `groups` (x = 1..n) and set the x range."""
+        self.groups = groups
+        n = len(groups)
+        self.plot.setXRange(0.5, n + 0.5, padding=0.02)
+        if groups.numbered or not n:
+            self.axis.setTicks(None)
+            theme.layer_ticks(self.axis, n)
+            self.axis.setLabel(self.numbered_label)
+            self.bands.setOpts(x0=[], x1=[], y0=[], y1=[])
+            self.labels = []
+            return
+        self.axis.setLabel(NAMED_LABEL)
+        self.fit_labels()
+
+    def fit_labels(self) -> None:
+        """Pick the deepest module level whose new spans' last name segments fit; a band
+        behind every other span of that level, a short tick at every module's edge."""
+        groups = self.groups
+        if groups.numbered or not len(groups):
+            return
+        (x_low, x_high), _ = self.plot.getViewBox().viewRange()
+        px_per_x = self.plot.getViewBox().width() / max(x_high - x_low, 1e-9)
+        if px_per_x <= 0:
+            return
+        chosen = spans_at_depth(groups, 1)
+        for depth in range(2, groups.max_depth + 1):
+            # one level deeper only if every span it splits off has a readable last segment
+            deeper = spans_at_depth(groups, depth)
+            split = [s for s in deeper if s not in chosen]
+            if not all(self.metrics.horizontalAdvance(_leaf(prefix)) + LABEL_PAD_PX
+                       <= (b - a) * px_per_x for prefix, a, b in split):
+                break
+            chosen = deeper
+        self.labels = [((a + b + 1) / 2, fit_name(prefix or ROOT_NAME, self.metrics,
+                                                   (b - a) * px_per_x - LABEL_PAD_PX))
+                       for prefix, a, b in chosen]
+        edges = [(a + 0.5, "") for _, a, _ in groups.groups[1:]]
+        self.axis.setTicks([[(x, text) for x, text in self.labels if text], edges])
+        banded = chosen[1::2]
+        far = 1e3     # decades: the bands span any y range a log plot can show
+        self.bands.setOpts(x0=[a + 0.5 for _, a, _ in banded], x1=[b + 0.5 for _, _, b in banded],
+                           y0=[-far] * len(banded), y1=[far] * len(banded))
+
+
+def _leaf(prefix: str) -> str:
+    """The last segment of a module name (what a label must show at least)."""
+    return prefix.rpartition(".")[2] or ROOT_NAME
+
+
+def positions(n: int) -> np.ndarray:
+    """x of the drawn parameters: 1..n."""
+    return np.arange(1, n + 1, dtype=np.float64)
