@@ -20,11 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
 from gui.about import ABOUT_HTML, APP_NAME
-from gui.explorer.reference_dialog import show_activation_reference
 from gui.export import ExportError, ExportTarget
 from gui.resources import resource_path
 from gui.settings import app_settings
@@ -50,7 +49,9 @@ class MainWindow(QMainWindow):
         self.close_guards: list[Callable[[], bool]] = []
         self._saved_tab = 0
         self._build_menus()
-        self._shortcuts = WindowShortcuts(self)
+        # Installed on the first show: an application-wide Python event filter built before
+        # the tabs sees every event of their construction (~29,000 at start-up).
+        self._shortcuts: WindowShortcuts | None = None
         self.statusBar().showMessage("Tick activations on the left; right-click a plot to "
                                      "export it; F1 lists the keyboard shortcuts.")
         self._restore_window()
@@ -86,7 +87,7 @@ class MainWindow(QMainWindow):
         self._help_menu = bar.addMenu("&Help")
         self._action(self._help_menu, "&Activation reference", "Shift+F1",
                      "Formulas and properties of every activation",
-                     lambda: show_activation_reference(self))
+                     self.show_reference)
         self._action(self._help_menu, "&Keyboard shortcuts", "F1", "List every shortcut",
                      self.show_shortcuts)
         self._help_menu.addSeparator()
@@ -190,6 +191,11 @@ class MainWindow(QMainWindow):
         box.exec()
         box.deleteLater()
 
+    def show_reference(self) -> None:
+        """Help ▸ Activation reference (its module is loaded on first use)."""
+        from gui.explorer.reference_dialog import show_activation_reference
+        show_activation_reference(self)
+
     def show_about(self) -> None:
         """Help ▸ About: version and purpose."""
         QMessageBox.about(self, f"About {APP_NAME}", ABOUT_HTML)
@@ -224,6 +230,12 @@ class MainWindow(QMainWindow):
         for widget in self.tab_widgets():
             widget.save_settings(settings)
         settings.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802  (Qt override)
+        """Install the window-wide shortcuts filter when the window is first shown."""
+        if self._shortcuts is None:
+            self._shortcuts = WindowShortcuts(self)
+        super().showEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802  (Qt override)
         """Ask the close guards, save settings, then let every tab stop its work."""

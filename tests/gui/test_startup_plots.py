@@ -157,3 +157,19 @@ def test_explorer_critical_line_search_waits_for_the_first_paint(qtbot, monkeypa
     qtbot.waitUntil(lambda: view.info_panel.theory_values[CRITICAL_KEY].text()[:1].isdigit(),
                     timeout=3000)
     assert len(searches) == 1
+
+
+def test_help_reference_opens_though_its_module_loads_on_first_use(qtbot):
+    from PySide6.QtWidgets import QDialog, QTextBrowser
+
+    from gui.main_window import MainWindow
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    next(a for a in window._help_menu.actions()
+         if a.text() == "&Activation reference").trigger()
+    dialogs = [w for w in window.findChildren(QDialog) if w.isVisible()]
+    assert len(dialogs) == 1
+    text = dialogs[0].findChild(QTextBrowser).toPlainText()
+    assert "leaky_relu" in text and "Output range" in text
+    dialogs[0].close()
