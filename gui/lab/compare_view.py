@@ -102,14 +102,30 @@ class CompareView(QWidget):
         self._error.setWordWrap(True)
         self._error.setContentsMargins(6, 0, 6, 0)
         layout.addWidget(self._error)
-        self.plots = ComparePlots()
-        layout.addWidget(self.plots, 1)
+        self._plots: ComparePlots | None = None     # built on first need (start-up: never)
+        self._titles = ("A", "B")
         self.activation_box.currentTextChanged.connect(self._on_form_changed)
         self.init_box.currentTextChanged.connect(self._on_form_changed)
         self.residual_box.toggled.connect(self._on_form_changed)
         self.lr_edit.editingFinished.connect(self._on_form_changed)
         self._variation: dict = {}
         self.set_config_a(self._config_a, default_variation(self._config_a))
+
+    @property
+    def plots(self) -> ComparePlots:
+        """The paired plots, built the first time they are needed (five pyqtgraph plots cost
+        start-up time, and most sessions never open Compare)."""
+        if self._plots is None:
+            self._plots = ComparePlots(self)
+            self._plots.set_titles(*self._titles)
+            self.layout().addWidget(self._plots, 1)
+            self._plots.show()      # added to a page already shown: not shown by itself
+        return self._plots
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """The page is shown: its plots exist from now on."""
+        _ = self.plots
+        super().showEvent(event)
 
     # -- configuration -----------------------------------------------------------------------
     def set_config_a(self, config_a: ExperimentConfig, variation: dict | None = None) -> None:
@@ -148,7 +164,9 @@ class CompareView(QWidget):
         self._legend.setText(
             f"<span style='color:{COLOUR_A}'>■</span> <b>A</b> {describe(self._config_a)} "
             f"&nbsp; <span style='color:{COLOUR_B}'>■</span> <b>B</b> {describe(config_b)}")
-        self.plots.set_titles(describe(self._config_a), describe(config_b))
+        self._titles = (describe(self._config_a), describe(config_b))
+        if self._plots is not None:
+            self._plots.set_titles(*self._titles)
 
     def _show_params(self, activation: str, values: dict[str, float]) -> None:
         """One spin box per parameter of B's activation (none for ReLU, tanh, …)."""

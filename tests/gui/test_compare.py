@@ -92,3 +92,25 @@ def test_compare_draws_exact_zero_gradients_on_the_zero_band(lab):
     np.testing.assert_array_equal(plots._zeros.markers[0].xData, zero_layers)
     assert not np.isin(plots._grad_curves[0].xData, zero_layers).any()
     assert plots._grad.getAxis("left").zero_at is not None
+
+
+def test_compare_plots_are_built_on_first_show_and_settings_still_restore(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from core.config import ExperimentConfig
+    view = LabView()
+    qtbot.addWidget(view)
+    view.show()
+    assert view.compare._plots is None                     # start-up builds no compare plot
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("lab/config", ExperimentConfig(activation="relu").to_json())
+    settings.setValue("lab/compare_variation", '{"activation": "tanh"}')
+    view.restore_settings(settings)
+    assert view.compare.variation() == {"activation": "tanh"}
+    assert view.compare._plots is None
+    view.set_comparing(True)
+    assert view.compare._plots is not None and view.compare.plots.isVisible()
+    assert view.controller.trainers[1].config.activation == "tanh"
+    assert "tanh" in view.compare.plots._grid_plots[1].titleLabel.text
+    assert view.compare.export_targets()[0].widget is view.compare.plots
+    view.shutdown()
