@@ -117,7 +117,8 @@ class UpdateRatioView(QWidget):
         shown = np.concatenate([safe.values, [HEALTHY_LOW, HEALTHY_HIGH]])
         apply_y(self.plot, self._y_range, float(np.log10(shown.min())),
                 float(np.log10(shown.max())))
-        parts = [f"step {record.step}"]
+        parts = [f"step {record.step}" + (" (● weight, □ bias; hover a point for its name)"
+                                           if biases.any() else "")]
         if not updated.all():
             parts.append(f"{int((~updated).sum())} layers not updated "
                          "(diverged step or ‖W‖ = 0) are not drawn")
