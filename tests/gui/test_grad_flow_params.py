@@ -19,7 +19,7 @@ from gui.export import export_csv
 from gui.export.table import NAME_HEADER
 from gui.export.verify import check_csv, colour_count
 from gui.lab.views import GradFlowView, UpdateRatioView
-from gui.lab.views.param_axis import NAMED_LABEL
+from gui.lab.views.param_axis import NAMED_LABEL, display_segments
 
 
 def shown(qtbot, cls, run, size=(700, 450)):
@@ -65,8 +65,8 @@ def test_points_are_parameters_with_module_ticks_and_bands(qtbot, probe_run):
     # at 700 px, two blocks: every module level down to the block's parts has room
     labels = dict((text, x) for x, text in view.axis.labels)
     assert labels["embed"] == 1.5 and labels["head"] == 23.5
-    assert any(t.endswith("layers.0.ff") for t in labels)      # ff.0 and ff.2 in one span
-    assert labels[next(t for t in labels if t.endswith("layers.0.ff"))] == 8.5
+    assert labels["…layers[0].ff"] == 8.5       # ff.0 and ff.2 in one span, its index shown
+    assert labels["…layers[1].ff"] == 18.5
     # a light band behind every other labelled span, from one span edge to the next
     x0 = list(view.axis.bands.opts["x0"])
     edges = sorted({x - 0.5 * (b - a) for (x, _), (a, b) in zip(
@@ -217,3 +217,10 @@ def test_hover_label_follows_a_new_record(qtbot, probe_run):
     assert not view.hover.text.endswith(f"step {first.step}")
     view.hover.hover_at(scene_pos(view, 1, probe_run.record(-1).grad_norm[0]))
     assert view.hover.text.endswith(f"step {probe_run.record(-1).step}")
+
+
+def test_sequential_indices_never_read_as_numbers():
+    assert display_segments("0") == ["[0]"]
+    assert display_segments("encoder.layers.10.self_attn") == ["encoder", "layers[10]",
+                                                               "self_attn"]
+    assert display_segments("body.0.1") == ["body[0][1]"]

@@ -28,10 +28,28 @@ def run_groups(run: Run) -> ParamGroups:
     return group_params([p.name for p in run.topology.params])
 
 
+def display_segments(name: str) -> list[str]:
+    """A module name's segments as a label shows them: an index is written as one
+    (`encoder.layers.0.ff` -> encoder, layers[0], ff; a Sequential's `3` -> [3]), so that a
+    module label never reads as a number on the axis."""
+    segments: list[str] = []
+    for segment in name.split("."):
+        if segment.isdigit():
+            index = f"[{segment}]"
+            if segments:
+                segments[-1] += index
+            else:
+                segments.append(index)
+        else:
+            segments.append(segment)
+    return segments
+
+
 def fit_name(name: str, metrics: QFontMetricsF, width: float) -> str:
-    """`name`, or its last dotted segments behind "…" (`…layers.0.ff`), or its last segment
-    elided from the left, whichever is longest and fits in `width` pixels ("" if none does)."""
-    segments = name.split(".")
+    """`name` as display_segments writes it, or its last segments behind "…"
+    (`…layers[0].ff`), or its last segment elided from the left, whichever is longest and fits
+    in `width` pixels ("" if none does)."""
+    segments = display_segments(name)
     for k in range(len(segments)):
         text = ("…" if k else "") + ".".join(segments[k:])
         if metrics.horizontalAdvance(text) <= width:
@@ -104,8 +122,8 @@ class ParamAxis:
 
 
 def _leaf(prefix: str) -> str:
-    """The last segment of a module name (what a label must show at least)."""
-    return prefix.rpartition(".")[2] or ROOT_NAME
+    """The last displayed segment of a module name (what a label must show at least)."""
+    return display_segments(prefix)[-1] if prefix else ROOT_NAME
 
 
 def positions(n: int) -> np.ndarray:
