@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pyqtgraph as pg
@@ -33,6 +35,8 @@ class CurvePlot(pg.PlotWidget):
         self._shown: set[str] = set()
         self._show_functions = True
         self._show_derivatives = True
+        self._batch_depth = 0               # > 0 inside batched(): the legend waits
+        self._legend_rows: list[tuple[int, str]] | None = None   # what the legend shows
         item = self.getPlotItem()
         adopt_menus(item, self)
         self.hideButtons()
@@ -96,6 +100,17 @@ class CurvePlot(pg.PlotWidget):
         self._rebuild_legend()
         self._update_y_label()
 
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Show/hide several curves with one legend rebuild at the end (a restored state)."""
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0:
+                self._rebuild_legend()
+
     def drawn_curve_count(self) -> int:
         """How many f and f' items are in the plot."""
         per_activation = int(self._show_functions) + int(self._show_derivatives)
@@ -145,8 +160,12 @@ class CurvePlot(pg.PlotWidget):
                 plot.removeItem(data_item)
 
     def _rebuild_legend(self) -> None:
-        """One row per shown activation (its solid f pen) in display order, then the style key."""
-        self.legend.clear()
+        """One row per shown activation (its solid f pen) in display order, then the style key.
+
+        Nothing is done inside batched() or when the rows would be the ones shown (each
+        legend row is a few pyqtgraph items laid out again)."""
+        if self._batch_depth:
+            return
         rows = [(self._curves[name][0], self._labels[name]) for name in self.shown_names()]
         if rows and self._show_functions and self._show_derivatives:
             for key, label, wanted in zip(self._style_keys, ("f(x)", "f\u2032(x)"),
@@ -154,6 +173,11 @@ class CurvePlot(pg.PlotWidget):
                                           strict=True):
                 if wanted:
                     rows.append((key, label))
+        identity = [(id(data_item), label) for data_item, label in rows]
+        if identity == self._legend_rows:
+            return
+        self._legend_rows = identity
+        self.legend.clear()
         for data_item, label in rows:
             self.legend.addItem(data_item, label)
             sample, _label = self.legend.items[-1]

@@ -259,8 +259,9 @@ class ExplorerView(QWidget):
             self._add_formula_rows(name)
         self.param_controls.set_values(state.params)
         self.set_x_range(*state.x_range)
-        self.set_show_kinds(state.show_functions, state.show_derivatives)
-        self.activation_list.set_checked_names(state.checked)
+        with self.plot.batched():        # one legend for all the curves it shows
+            self.set_show_kinds(state.show_functions, state.show_derivatives)
+            self.activation_list.set_checked_names(state.checked)
         self.activation_list.set_current_name(state.current)
         self._show_info(state.current)
         self.explorer_actions.side_panel.setChecked(state.side_panel)
