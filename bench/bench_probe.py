@@ -5,6 +5,8 @@ rotating each round, since a block that follows another copy refills the caches)
 the probe, with the probe at its defaults (adaptive sampling), and with every statistic on every
 step (every=1, per-unit data every step). Printed: median over the rounds of the time ratio to the
 plain copy (goal: <= 1.03 by default, <= 1.15 all-every-step). Run: python bench/bench_probe.py
+To compare two versions of the probe, run it alternately with `--probe-path DIR` (a folder that
+holds another `actiscope_probe` package, e.g. one extracted with `git archive`) and without.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if "--probe-path" in sys.argv:  # before the first import of actiscope_probe
+    sys.path.insert(0, sys.argv[sys.argv.index("--probe-path") + 1])
 import actiscope_probe  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -152,6 +156,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
     parser.add_argument("--only", default="", help="models to run, e.g. mlp or mlp,cnn")
+    parser.add_argument("--probe-path", default="", help="import actiscope_probe from this folder")
     args = parser.parse_args()
     torch.set_num_threads(1)
     plan = [("mlp 10x256 b256", mlp, 40), ("cnn resnet 32x32 b64", cnn, 10),
@@ -159,7 +164,8 @@ def main() -> None:
     if args.only:
         plan = [p for p in plan if p[0].split()[0] in args.only.split(",")]
     rounds = 3 if args.quick else args.rounds
-    print(f"torch {torch.__version__}, 1 thread, {rounds} interleaved rounds per model")
+    print(f"torch {torch.__version__}, 1 thread, {rounds} interleaved rounds per model, "
+          f"actiscope_probe from {Path(actiscope_probe.__file__).parent}")
     print("ratio = wall time with the probe / without; self = the probe's own timers' estimate")
     print(f"{'model':<24} {'plain ms/step':>13} {'default':>9} {'(self)':>7} {'stride':>7} "
           f"{'all-every-step':>15} {'(self)':>7}")
