@@ -187,6 +187,10 @@ def test_built_in_runs_keep_the_layer_axis(qtbot):
     headers, table = view.export_targets()[0].csv()
     assert list(table[:, 0]) == ["L1", "L2", "L3", "L4"]
     assert headers[1] == "layer (1 = input side)"
+    # the hover texts are made on hover from the topology: they never hold the run (a trainer)
+    held = [cell.cell_contents for _, text in view.hover._text_of
+            for cell in text.__closure__ or ()]
+    assert held and not any(isinstance(v, (TrainerRun, Trainer)) for v in held)
 
 
 @pytest.mark.parametrize("make", ["builtin", "probe"])

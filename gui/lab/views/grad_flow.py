@@ -15,7 +15,7 @@ from gui.lab.views import theme
 from gui.lab.views.history_cache import shared_series
 from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.param_axis import ParamAxis, positions, run_groups
-from gui.lab.views.param_texts import axis_header, param_texts, signal_texts, with_names
+from gui.lab.views.param_texts import axis_header, param_text, signal_text, with_names
 from gui.lab.views.point_hover import PointHover
 from gui.lab.views.run_view import record_at, signal_norms
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
@@ -210,14 +210,16 @@ class GradFlowView(QWidget):
             self.hover.set_points([])
             return
         at = float(np.log10(floor))
+        topology = run.topology      # the texts hold the topology, never the run (a trainer)
         grad_y = np.where(grad_raw == 0, at, np.log10(grads))
         signal_y = np.where(signal_raw == 0, at, np.log10(signal))
         signal_y[~recorded] = np.nan
         self.hover.set_points([
-            (layers, grad_y, param_texts(run, groups, "‖grad‖", grad_raw, step)),
-            (signal_layers, signal_y, signal_texts(run, groups, sources,
-                                                   (signal_layers - 1).astype(np.int64),
-                                                   signal_raw, step))])
+            (layers, grad_y,
+             lambda k: param_text(topology, groups, k, "‖grad‖", grad_raw[k], step)),
+            (signal_layers, signal_y,
+             lambda k: signal_text(topology, groups, sources[k], int(signal_layers[k]) - 1,
+                                   signal_raw[k], step))])
 
     def _on_scale_toggled(self) -> None:
         """The other fitting rule: refit at once."""

@@ -6,7 +6,7 @@ import html
 
 import numpy as np
 
-from core.runs import ParamGroups, Run
+from core.runs import ParamGroups, Topology
 from gui.export.table import NAME_HEADER
 from gui.lab.views.safe_values import describe_value
 
@@ -16,11 +16,10 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "×".join(str(int(s)) for s in shape) if len(shape) else "scalar"
 
 
-def param_names(groups: ParamGroups) -> list[str]:
-    """Display names of the drawn parameters ('L3 (weight layer 3)' for built-in runs)."""
-    if groups.numbered:
-        return [f"{name} (weight layer {k})" for k, name in enumerate(groups.names, start=1)]
-    return list(groups.names)
+def param_name(groups: ParamGroups, k: int) -> str:
+    """Display name of drawn parameter k ('L3 (weight layer 3)' for built-in runs)."""
+    name = groups.names[k]
+    return f"{name} (weight layer {k + 1})" if groups.numbered else name
 
 
 def value_text(value: float) -> str:
@@ -30,33 +29,27 @@ def value_text(value: float) -> str:
     return describe_value(value, False, not np.isfinite(value))
 
 
-def param_texts(run: Run, groups: ParamGroups, quantity: str, values: np.ndarray, step: int
-                ) -> list[str]:
-    """One html text per drawn parameter: name, shape · kind, `quantity` = value · step."""
-    shapes = [run.topology.params[i].shape for i in groups.order]
-    names = param_names(groups)
-    return [f"<b>{html.escape(name)}</b><br>shape {shape_text(shape)}"
-            + ("" if groups.numbered else f" · {kind}")
-            + f"<br>{quantity} = {value_text(float(v))} · step {step}"
-            for name, shape, kind, v in zip(names, shapes, groups.kinds, values, strict=True)]
+def param_text(topology: Topology, groups: ParamGroups, k: int, quantity: str, value: float,
+               step: int) -> str:
+    """Html hover text of drawn parameter k: name, shape · kind, `quantity` = value · step."""
+    shape = topology.params[int(groups.order[k])].shape
+    kind = "" if groups.numbered else f" · {groups.kinds[k]}"
+    return (f"<b>{html.escape(param_name(groups, k))}</b><br>shape {shape_text(shape)}{kind}"
+            f"<br>{quantity} = {value_text(float(value))} · step {step}")
 
 
-def signal_texts(run: Run, groups: ParamGroups, sources: list[int], targets: np.ndarray,
-                 values: np.ndarray, step: int) -> list[str]:
-    """One html text per drawn signal point. `sources`: -1 for the input, else the site index;
-    `targets`: drawn position of the parameter it flows into."""
-    names = param_names(groups)
-    texts = []
-    for source, target, value in zip(sources, targets, values, strict=True):
-        if source < 0:
-            origin = "signal from the input"
-        else:
-            site = run.topology.sites[source]
-            origin = (f"signal out of {html.escape(site.name)} "
-                      f"({html.escape(site.activation)}, {site.width} units)")
-        texts.append(f"<b>{origin}</b><br>into {html.escape(names[int(target)])}"
-                     f"<br>‖∂L/∂a‖ = {value_text(float(value))} · step {step}")
-    return texts
+def signal_text(topology: Topology, groups: ParamGroups, source: int, target: int,
+                value: float, step: int) -> str:
+    """Html hover text of a signal point: from the input (`source` -1) or out of site `source`,
+    into drawn parameter `target`."""
+    if source < 0:
+        origin = "signal from the input"
+    else:
+        site = topology.sites[source]
+        origin = (f"signal out of {html.escape(site.name)} "
+                  f"({html.escape(site.activation)}, {site.width} units)")
+    return (f"<b>{origin}</b><br>into {html.escape(param_name(groups, int(target)))}"
+            f"<br>‖∂L/∂a‖ = {value_text(float(value))} · step {step}")
 
 
 def axis_header(groups: ParamGroups) -> str:

@@ -7,6 +7,8 @@ moves instead, finds the nearest point in pixels, and shows a TextItem child of 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF
@@ -36,20 +38,23 @@ class PointHover(QObject):
         plot.addItem(self.ring, ignoreBounds=True)
         self._x = np.zeros(0)
         self._y = np.zeros(0)
-        self._texts: list[str] = []
+        self._text_of: list[tuple[int, Callable[[int], str]]] = []   # (first index, text)
         self._mouse: QPointF | None = None
         self.index: int | None = None
         self._hide()
         plot.scene().sigMouseMoved.connect(self.hover_at)
 
-    def set_points(self, series: list[tuple[np.ndarray, np.ndarray, list[str]]]) -> None:
-        """The hoverable points: (x, y in view coordinates, html text per point) per series;
-        a label already shown is re-made from the new points."""
-        kept = [(np.asarray(x, np.float64), np.asarray(y, np.float64), list(t))
-                for x, y, t in series if len(t)]
+    def set_points(self, series: list[tuple[np.ndarray, np.ndarray, Callable[[int], str]]]
+                   ) -> None:
+        """The hoverable points: (x, y in view coordinates, html text of point i) per series
+        (texts are made only for the point hovered); a label already shown is re-made."""
+        kept = [(np.asarray(x, np.float64), np.asarray(y, np.float64), text)
+                for x, y, text in series if len(x)]
         self._x = np.concatenate([x for x, _, _ in kept]) if kept else np.zeros(0)
         self._y = np.concatenate([y for _, y, _ in kept]) if kept else np.zeros(0)
-        self._texts = [text for _, _, texts in kept for text in texts]
+        starts = np.cumsum([0, *(len(x) for x, _, _ in kept)])
+        self._text_of = [(int(start), text) for start, (_, _, text) in zip(starts, kept,
+                                                                          strict=False)]
         if self._mouse is not None and self.label.isVisible():
             self.hover_at(self._mouse)
 
@@ -61,7 +66,7 @@ class PointHover(QObject):
     def nearest(self, scene_pos: QPointF) -> int | None:
         """Index of the point nearest `scene_pos` (scene coordinates) within RADIUS_PX."""
         vb = self.plot.getViewBox()
-        if not self._texts or not vb.sceneBoundingRect().contains(scene_pos):
+        if not len(self._x) or not vb.sceneBoundingRect().contains(scene_pos):
             return None
         transform = vb.childGroup.sceneTransform()
         finite = np.isfinite(self._x) & np.isfinite(self._y)
@@ -87,11 +92,16 @@ class PointHover(QObject):
         self.label.setAnchor((1.0 if x > (x_low + x_high) / 2 else 0.0,
                               0.0 if y > (y_low + y_high) / 2 else 1.0))
         self.label.setHtml(f"<div style='color:{theme.FOREGROUND}; font-size:8pt'>"
-                           f"{self._texts[index]}</div>")
+                           f"{self._text(index)}</div>")
         self.label.setPos(x, y)
         self.label.show()
         self.ring.setData([x], [y])
         self.ring.show()
+
+    def _text(self, index: int) -> str:
+        """The html text of point `index` (of all series together)."""
+        start, text = next((s, t) for s, t in reversed(self._text_of) if s <= index)
+        return text(index - start)
 
     def _hide(self) -> None:
         """No point under the mouse."""

@@ -12,7 +12,7 @@ from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.param_axis import ParamAxis, positions, run_groups
-from gui.lab.views.param_texts import axis_header, param_texts, with_names
+from gui.lab.views.param_texts import axis_header, param_text, with_names
 from gui.lab.views.point_hover import PointHover
 from gui.lab.views.run_view import record_at
 from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
@@ -111,9 +111,9 @@ class UpdateRatioView(QWidget):
         self._layers, self._values, self._step = layers, safe.values, record.step
         self._names = names
         if len(groups) == len(ratio):
-            texts = param_texts(run, groups, "‖ΔW‖/‖W‖", ratio, record.step)
-            self.hover.set_points([(layers, np.log10(safe.values),
-                                    [texts[k] for k in np.flatnonzero(updated)])])
+            drawn, step, topology = np.flatnonzero(updated), record.step, run.topology
+            self.hover.set_points([(layers, np.log10(safe.values), lambda i: param_text(
+                topology, groups, int(drawn[i]), "‖ΔW‖/‖W‖", ratio[drawn[i]], step))])
         shown = np.concatenate([safe.values, [HEALTHY_LOW, HEALTHY_HIGH]])
         apply_y(self.plot, self._y_range, float(np.log10(shown.min())),
                 float(np.log10(shown.max())))
