@@ -22,6 +22,35 @@ from gui.lab.views.zero_band import ZeroBand, consecutive
 COLOUR_A = "#5ac8ff"        # the Lab's accent blue
 COLOUR_B = "#ffa040"        # orange, distinct from A for colour-blind viewers too
 MAX_GRID_UNITS = 128        # wider layers are averaged into this many cells
+GRAD_TITLE = "Gradient ‖dW_i‖_F per layer"
+DEAD_TITLE = "Dead on the dataset per layer"
+LOSS_TITLE = "Training loss (batch)"
+
+
+def pairing_notes(runs: tuple[Run, Run], records: list) -> tuple[str, str, str]:
+    """One line each for the gradient, dead and loss plots where A and B cannot be paired
+    (different layers, a statistic one run did not record); '' where they pair."""
+    names = [tuple(p.name for p in run.topology.params) for run in runs]
+    grad = dead = loss = ""
+    if names[0] != names[1]:
+        grad = (f"layers differ (A {len(names[0])}, B {len(names[1])}): "
+                "paired by position")
+    missing_grad = [side for side, f in zip("AB", records, strict=True)
+                    if f is not None and f[1].grad_norm is None]
+    if missing_grad:
+        grad = f"{' and '.join(missing_grad)}: no gradient norms recorded"
+    missing_dead = [side for side, f in zip("AB", records, strict=True)
+                    if f is not None and (f[1].dead_window is None
+                                          or not np.isfinite(f[1].dead_window).any())]
+    if missing_dead:
+        dead = f"{' and '.join(missing_dead)}: not recorded by this run"
+    elif len(runs[0].topology.sites) != len(runs[1].topology.sites):
+        dead = "hidden layers differ: paired by position"
+    missing_loss = [side for side, run, f in zip("AB", runs, records, strict=True)
+                    if f is not None and not np.isfinite(run.series("loss")).any()]
+    if missing_loss:
+        loss = f"{' and '.join(missing_loss)}: no loss recorded"
+    return grad, dead, loss
 
 
 def _integer_ticks(plot: pg.PlotItem, count: int) -> None:
@@ -52,13 +81,13 @@ class ComparePlots(pg.GraphicsLayoutWidget):
             self._grid_plots.append(plot)
             self._grid_images.append(image)
         self._grid_plots[1].setYLink(self._grid_plots[0])
-        self._grad = theme.add_plot(curves, "Gradient ‖dW_i‖_F per layer",
+        self._grad = theme.add_plot(curves, GRAD_TITLE,
                                     "weight layer i (input → output)", "norm (log scale)",
                                     row=0, col=0, log_y=True, owner=self)
-        self._dead = theme.add_plot(curves, "Dead on the dataset per layer", "hidden layer",
+        self._dead = theme.add_plot(curves, DEAD_TITLE, "hidden layer",
                                     "dead fraction", row=0, col=1, owner=self)
         self._dead.setYRange(0, 1, padding=0.02)
-        self._loss = theme.add_plot(curves, "Training loss (batch)", "step", "loss",
+        self._loss = theme.add_plot(curves, LOSS_TITLE, "step", "loss",
                                     row=0, col=2, owner=self)
         # no legends: they would cover these small plots; A and B colours are named in the
         # grid titles above and in the Compare form's header
@@ -79,6 +108,7 @@ class ComparePlots(pg.GraphicsLayoutWidget):
                         "dataset (f′ = 0 for every training point). Bottom: gradient norm per "
                         "weight layer (log scale; red band = exactly 0), dead fraction per "
                         "hidden layer, and the batch loss, A in blue and B in orange.")
+        self._notes = ("", "", "")     # the plot titles' pairing notes now shown
         self.ci.layout.setRowStretchFactor(0, 3)
         self.ci.layout.setRowStretchFactor(1, 2)
 
@@ -100,14 +130,14 @@ class ComparePlots(pg.GraphicsLayoutWidget):
         self.show_record(run_a, run_b)
 
     def show_record(self, run_a: Run, run_b: Run, step: int | None = None) -> None:
-        """Redraw A and B at `step` (default: the newest step both have reached), each at its
-        newest record at or before it, so the two runs are aligned by step (non-finite values
-        clamped)."""
+        """Redraw A and B at `step` (default: the newest step either has reached), each at its
+        newest record at or before it, so the two runs are aligned by step (a shorter run shows
+        its last record; non-finite values clamped)."""
         runs = (run_a, run_b)
         titles = getattr(self, "_titles", ("A", "B"))
         if step is None:
-            newest = [run.newest_step for run in runs]
-            step = None if None in newest else min(newest)
+            newest = [run.newest_step for run in runs if run.newest_step is not None]
+            step = max(newest) if newest else None
         records = []
         for run in runs:
             found = None if step is None or not len(run) else record_at(run, run.step_index(step))
@@ -115,6 +145,7 @@ class ComparePlots(pg.GraphicsLayoutWidget):
         grads = [np.empty(0) if f is None or f[1].grad_norm is None else
                  np.asarray(f[1].grad_norm, np.float64) for f in records]
         bounds = log_bounds(*grads)
+        units_shown = 0
         for index, (run, found) in enumerate(zip(runs, records, strict=True)):
             dead_flat = None
             if found is not None:
@@ -122,12 +153,16 @@ class ComparePlots(pg.GraphicsLayoutWidget):
             dead_units = split_units(run, None if dead_flat is None
                                      else np.asarray(dead_flat, bool), False)
             grid, _ = dead_grid(dead_units, MAX_GRID_UNITS)
+            if dead_flat is None:         # unknown is not alive: no cell is coloured
+                grid[:] = NO_UNIT
             if grid.size:
                 self._grid_images[index].setImage(grid.T, levels=(0.0, NO_UNIT))
                 self._grid_images[index].setRect(0.5, 0, grid.shape[0], grid.shape[1])
-                self._grid_plots[index].setRange(xRange=(0.5, grid.shape[0] + 0.5),
-                                                 yRange=(0, grid.shape[1]), padding=0.01)
-            if found is None or dead_flat is None:   # measured with the first step's statistics
+                self._grid_plots[index].setXRange(0.5, grid.shape[0] + 0.5, padding=0.01)
+                units_shown = max(units_shown, grid.shape[1])
+            if found is not None and dead_flat is None and not run.growing:
+                share = "dead units: not recorded by this run"
+            elif found is None or dead_flat is None:   # measured with the first step's stats
                 share = "dead: not measured yet"
             else:
                 dead_share = float(np.mean(np.concatenate(dead_units))) if dead_units else 0.0
@@ -154,7 +189,20 @@ class ComparePlots(pg.GraphicsLayoutWidget):
             steps, loss = shared_series.read(run, "loss", record_index)
             finite = np.isfinite(loss)
             self._loss_curves[index].setData(steps[finite], loss[finite])
+        if units_shown:               # y-linked grids: room for the wider run's units
+            self._grid_plots[0].setYRange(0, units_shown, padding=0.01)
         self._zeros.show(bounds.floor, [(np.arange(1, len(g) + 1), g) for g in grads])
+        self._show_notes(pairing_notes(runs, records))
+
+    def _show_notes(self, notes: tuple[str, str, str]) -> None:
+        """Titles say in one line where A and B cannot be paired (set only when changed)."""
+        if notes == self._notes:
+            return
+        self._notes = notes
+        for plot, title, note in zip((self._grad, self._dead, self._loss),
+                                     (GRAD_TITLE, DEAD_TITLE, LOSS_TITLE), notes, strict=True):
+            text = f"{title}<br><span style='color:#e0a030'>{note}</span>" if note else title
+            plot.setTitle(text, color=theme.FOREGROUND, size="10pt")
 
     def export_targets(self) -> list[ExportTarget]:
         """The whole paired layout as one figure."""

@@ -6,6 +6,9 @@ the paired plots; LabView's controller steps [A, B] together while this page is 
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,6 +29,7 @@ from core.trainer import Trainer
 from gui.explorer.param_controls import GREEK
 from gui.export import ExportTarget
 from gui.lab.compare_plots import COLOUR_A, COLOUR_B, ComparePlots
+from gui.lab.compare_sources import CompareSources, run_name
 
 VARIED_FIELDS = ("activation", "activation_params", "init", "residual", "lr")
 RESCUE_ALPHA = 0.1   # the leaky slope of the leaky-relu-rescue preset: visibly better than ReLU
@@ -62,7 +66,10 @@ class CompareView(QWidget):
         self._trainer_b: Trainer | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        form = QHBoxLayout()
+        self.sources = CompareSources()     # A and B: Lab training, varied, or run files
+        layout.addWidget(self.sources)
+        self._form = QWidget()              # hidden while B is a run file
+        form = QHBoxLayout(self._form)
         form.setContentsMargins(6, 4, 6, 0)
         # Legend and error get rows of their own (word-wrapped) so the form stays narrow.
         self._legend = QLabel()
@@ -96,7 +103,7 @@ class CompareView(QWidget):
             else:
                 form.addWidget(widget)
         form.addStretch(1)
-        layout.addLayout(form)
+        layout.addWidget(self._form)
         self._error = QLabel()
         self._error.setStyleSheet("color: #b00020;")
         self._error.setWordWrap(True)
@@ -104,6 +111,8 @@ class CompareView(QWidget):
         layout.addWidget(self._error)
         self._plots: ComparePlots | None = None     # built on first need (start-up: never)
         self._titles = ("A", "B")
+        self.sources.sigError.connect(self.show_error)
+        self.sources.sigChanged.connect(self._error.clear)
         self.activation_box.currentTextChanged.connect(self._on_form_changed)
         self.init_box.currentTextChanged.connect(self._on_form_changed)
         self.residual_box.toggled.connect(self._on_form_changed)
@@ -161,10 +170,27 @@ class CompareView(QWidget):
             widget.blockSignals(was)
         self._error.clear()
         self.lr_edit.setStyleSheet("")
-        self._legend.setText(
-            f"<span style='color:{COLOUR_A}'>■</span> <b>A</b> {describe(self._config_a)} "
-            f"&nbsp; <span style='color:{COLOUR_B}'>■</span> <b>B</b> {describe(config_b)}")
-        self._titles = (describe(self._config_a), describe(config_b))
+        self.show_names()
+
+    def show_names(self) -> None:
+        """Legend and plot titles name each side: its config, or a run file's folder name
+        (the legend adds its writer and steps)."""
+        names, titles = [], []
+        for side, run in enumerate(self.sources.files):
+            if run is not None:
+                names.append(run_name(run, self.sources.paths[side]))
+                titles.append(Path(self.sources.paths[side]).name)
+                continue
+            try:
+                names.append(describe(self._config_a if side == 0 else self.config_b()))
+            except ValueError:
+                names.append("AB"[side])
+            titles.append(names[-1])
+        self._legend.setText(" &nbsp; ".join(
+            f"<span style='color:{colour}'>■</span> <b>{side}</b> {html.escape(name)}"
+            for side, colour, name in zip("AB", (COLOUR_A, COLOUR_B), names, strict=True)))
+        self._form.setVisible(not self.sources.is_file(1))
+        self._titles = tuple(titles)
         if self._plots is not None:
             self._plots.set_titles(*self._titles)
 
@@ -233,6 +259,10 @@ class CompareView(QWidget):
         self.lr_edit.setStyleSheet("border: 1px solid #d32f2f;")
         self._error.setText(message)
 
+    def show_error(self, message: str) -> None:
+        """Say `message` (one sentence) in the page's error line."""
+        self._error.setText(message)
+
     # -- training ------------------------------------------------------------------------------
     def build_trainer_b(self, trainer_a: Trainer) -> Trainer:
         """A fresh trainer B on A's dataset (same data, same seed)."""
@@ -246,6 +276,7 @@ class CompareView(QWidget):
 
     def reset_view(self, run_a: Run, run_b: Run) -> None:
         """Both runs were rebuilt: clear and redraw the paired plots."""
+        self.show_names()
         self.plots.reset_view(run_a, run_b)
 
     def show_record(self, run_a: Run, run_b: Run, step: int | None = None) -> None:

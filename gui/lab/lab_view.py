@@ -31,7 +31,7 @@ from gui.lab.banner import DivergenceBanner
 from gui.lab.compare_view import CompareView
 from gui.lab.config_panel import ConfigPanel
 from gui.lab.controller import TrainingController
-from gui.lab.lab_compare import CompareMixin, make_compare_action
+from gui.lab.lab_compare import CompareMixin, make_compare_action, make_compare_runs_action
 from gui.lab.lab_recording import LabRecording
 from gui.lab.lab_replay import ReplayMixin
 from gui.lab.plots_area import PlotsArea
@@ -79,6 +79,7 @@ class LabView(ReplayMixin, CompareMixin, QWidget):
         self.status_text = ""
         self._actions = RunActions(self)
         self._compare_action = make_compare_action(self)
+        self._compare_runs_action = make_compare_runs_action(self)
         self.recording = LabRecording(self)    # Save run as… and Record to file
 
         self.presets = PresetBox()
@@ -134,6 +135,7 @@ class LabView(ReplayMixin, CompareMixin, QWidget):
 
         self.controller = TrainingController(self)
         self.follower = RunFollower(self)         # polls a growing run file off the GUI thread
+        self._compare_followers = (RunFollower(self), RunFollower(self))   # Compare's file sides
         self._replay_source: str | None = None    # the run file replayed (None: live training)
         self._replay_timer = QTimer(self)         # Play while replaying: one record per tick
         self._replay_timer.setInterval(REPLAY_TICK_MS)
@@ -148,6 +150,10 @@ class LabView(ReplayMixin, CompareMixin, QWidget):
         self._actions.step.triggered.connect(self.step_once)
         self._actions.reset.triggered.connect(self.reset)
         self._compare_action.toggled.connect(self._on_compare_toggled)
+        self._compare_runs_action.triggered.connect(self._ask_compare_runs)
+        self.compare.sources.sigChanged.connect(self._on_compare_sources_changed)
+        for follower in self._compare_followers:
+            follower.sigGrew.connect(self._on_compare_grew)
         self.run_bar.sigStepsPerFrameChanged.connect(self.controller.set_steps_per_frame)
         self.scrubber.sigScrubbed.connect(self._on_scrubbed)
         self.run_card.sigBackToTraining.connect(self.back_to_training)
@@ -281,7 +287,7 @@ class LabView(ReplayMixin, CompareMixin, QWidget):
     def play(self) -> None:
         """Start training on the frame timer (the views follow the newest step again); while
         replaying, play the run's records from the shown one."""
-        if self.is_replaying():
+        if self.is_replaying() or self._compare_files_only():
             self._play_replay()
             return
         if self._scrub_step is not None:
@@ -298,7 +304,7 @@ class LabView(ReplayMixin, CompareMixin, QWidget):
 
     def step_once(self) -> None:
         """One training step (while paused); while replaying, the next record."""
-        if self.is_replaying():
+        if self.is_replaying() or self._compare_files_only():
             self._step_replay()
             return
         self.controller.step_once()
@@ -397,8 +403,10 @@ class LabView(ReplayMixin, CompareMixin, QWidget):
         return targets
 
     def menu_actions(self) -> list[QAction]:
-        """Play/Pause, Step, Reset, Compare and Record to file, for the main window's Lab menu."""
-        return [*self._actions.all(), self._compare_action, self.recording.record_action]
+        """Play/Pause, Step, Reset, Compare A/B, Compare runs… and Record to file, for the main
+        window's Lab menu."""
+        return [*self._actions.all(), self._compare_action, self._compare_runs_action,
+                self.recording.record_action]
 
     def file_actions(self) -> list[QAction]:
         """Save run as… (Ctrl+Alt+S), for the File menu (Open run… lives there already)."""
@@ -430,5 +438,7 @@ class LabView(ReplayMixin, CompareMixin, QWidget):
     def shutdown(self) -> None:
         """Stop training, following and recording (flushed), join the worker threads."""
         self.follower.close()
+        for follower in self._compare_followers:
+            follower.close()
         self.controller.shutdown()
         self.stop_recording()
