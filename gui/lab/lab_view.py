@@ -1,8 +1,9 @@
 """LabView: the Lab tab — settings on the left, run controls and live views on the right.
 
 One TrainingController steps the current Trainer (and, in compare mode, trainer B in lockstep);
-views redraw once per frame, only if shown (a tab behind another is not). Replay and scrubbing
-live in lab_replay.py, compare mode in lab_compare.py, run files out in lab_recording.py.
+views redraw once per frame, only if shown (a tab behind another is not). The config and its
+rebuilds live in lab_config.py, replay and scrubbing in lab_replay.py, compare mode in
+lab_compare.py, run files out in lab_recording.py, the default arrangement in lab_layout.py.
 See ARCHITECTURE.md "gui/lab/".
 """
 
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 import gui.lab.views as lab_views
-from core.config import ExperimentConfig
 from core.runs import Run, TrainerRun
 from core.trainer import Trainer
 from gui.export import ExportTarget, install_export_menu
@@ -32,6 +32,8 @@ from gui.lab.compare_view import CompareView
 from gui.lab.config_panel import ConfigPanel
 from gui.lab.controller import TrainingController
 from gui.lab.lab_compare import CompareMixin, make_compare_action, make_compare_runs_action
+from gui.lab.lab_config import ConfigMixin
+from gui.lab.lab_layout import DEFAULT_SPLITTER_SIZES, default_layout
 from gui.lab.lab_recording import LabRecording
 from gui.lab.lab_replay import ReplayMixin
 from gui.lab.plots_area import PlotsArea
@@ -43,30 +45,10 @@ from gui.lab.scrubber import RunScrubber
 from gui.lab.settings_io import restore_lab_settings, save_lab_settings
 from gui.lab.views.phase_diagram import config_at_point
 
-# Fields that define the data: if none changed, a rebuilt trainer reuses the Dataset object.
-DATA_FIELDS = frozenset({"dataset", "csv_path", "noise", "n_samples", "n_classes",
-                         "test_fraction", "seed"})
-
-
 REPLAY_TICK_MS = 50                      # Play while replaying: 20 records a second
-DEFAULT_SPLITTER_SIZES = [340, 1260]     # settings panel | plots (pixels, scaled by Qt)
-
-# Default arrangement (by view class name): two columns of two docks (three stacked docks
-# collapse to bare axes at 1280×720); the other views are tabs behind (front, behind).
-_COLUMNS = (("NetworkDiagramView", "GradFlowView"), ("DeathView", "TrainingView"))
-_TABS = (("GradFlowView", "GradHeatmapView"), ("GradFlowView", "PhaseDiagramView"),
-         ("TrainingView", "UpdateRatioView"))
 
 
-def _default_layout(views: list[QWidget]) -> tuple[list[list[int]], list[tuple[int, int]]]:
-    """Dock columns and tab pairs as view indices, following _COLUMNS and _TABS."""
-    names = [type(v).__name__ for v in views]
-    columns = [[names.index(n) for n in column if n in names] for column in _COLUMNS]
-    tabs = [(names.index(a), names.index(b)) for a, b in _TABS if a in names and b in names]
-    return columns, tabs
-
-
-class LabView(ReplayMixin, CompareMixin, QWidget):
+class LabView(ConfigMixin, ReplayMixin, CompareMixin, QWidget):
     """The Lab tab (tab protocol of gui/main_window.py)."""
 
     tab_title = "Lab"
@@ -103,7 +85,7 @@ class LabView(ReplayMixin, CompareMixin, QWidget):
         self.record_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.banner = DivergenceBanner()
         self.views = [cls() for cls in lab_views.ALL_VIEWS]
-        self.plots = PlotsArea(self.views, *_default_layout(self.views))
+        self.plots = PlotsArea(self.views, *default_layout(self.views))
         self.compare = CompareView()
         # Right-click ▸ Export… on every plot (its data as PNG, SVG or CSV)
         for view in (*self.views, self.compare):
@@ -185,24 +167,7 @@ class LabView(ReplayMixin, CompareMixin, QWidget):
                 redraw.connect(lambda view=view: self.controller.call_when_idle(
                     lambda: view.show_record(self._run, self._shown_index())))
 
-    # -- configuration ---------------------------------------------------------------------------
-    def config(self) -> ExperimentConfig:
-        """The config of the current trainer (the last valid one)."""
-        return self._trainer.config
-
-    def set_config(self, config: ExperimentConfig) -> None:
-        """Validate `config`, rebuild the trainer (ValueError if its data cannot load), reset."""
-        config = config.replace()
-        self._rebuild(config)
-        self.panel.set_config(config)
-        self.compare.set_config_a(config)
-        self.sigConfigChanged.emit(config)
-
-    @property
-    def trainer(self) -> Trainer:
-        """The current trainer (A in compare mode)."""
-        return self._trainer
-
+    # -- the runs (configuration: gui/lab/lab_config.py) -------------------------------------------
     @property
     def run(self) -> Run:
         """The Run every view draws: the trainer's TrainerRun, or the replayed run file."""
@@ -236,39 +201,6 @@ class LabView(ReplayMixin, CompareMixin, QWidget):
     def recorded_steps(self) -> int:
         """Steps recorded since Record to file was switched on."""
         return self.recording.recorded_steps
-
-    def _on_config_edited(self, config: ExperimentConfig, field: str) -> None:
-        old = self._trainer.config
-        if config.only_live_changes(old):
-            self.compare.set_config_a(config)
-            # Applied between two steps of the training worker (at once while paused).
-            self.controller.call_when_idle(lambda: self._apply_live_changes(config))
-        else:
-            try:
-                self._rebuild(config)
-            except ValueError as exc:
-                self.panel.revert(old, field, str(exc))
-                return
-            self.compare.set_config_a(config)
-        self.sigConfigChanged.emit(config)
-
-    def _apply_live_changes(self, config: ExperimentConfig) -> None:
-        self._trainer.apply_live_changes(config)
-        trainer_b = self.compare.trainer_b
-        if self.is_comparing() and trainer_b is not None:
-            trainer_b.apply_live_changes(self.compare.config_b())
-
-    def _on_preset_chosen(self, config: ExperimentConfig) -> None:
-        try:
-            self.set_config(config)
-        except ValueError as exc:
-            self.show_status(str(exc))
-
-    def _rebuild(self, config: ExperimentConfig) -> None:
-        old = self._trainer.config
-        same_data = not (old.changed_fields(config) & DATA_FIELDS)
-        self._trainer = Trainer(config, dataset=self._trainer.dataset if same_data else None)
-        self._install_trainers()
 
     def _install_trainers(self) -> None:
         """(Re)build B if comparing, hand the trainers to the controller, reset every view."""
