@@ -70,7 +70,9 @@ class CompareSources(QWidget):
     def set_files(self, path_a: str | None, path_b: str | None) -> None:
         """Open both run folders (None: that side live) and show them; ValueError (one
         sentence, nothing changed) if either cannot be read."""
-        runs = [None if p is None else FileRun(p) for p in (path_a, path_b)]
+        runs = [None if path is None
+                else self.files[side] if str(path) == self.paths[side]    # kept, not reread
+                else FileRun(path) for side, path in enumerate((path_a, path_b))]
         if runs[0] is not None and runs[1] is None:
             raise ValueError("B can vary A's settings only while A is the Lab's training; "
                              "choose a run file for B too.")

@@ -177,3 +177,27 @@ def test_compare_runs_action_asks_for_two_folders(lab, tmp_path, monkeypatch):
     assert plots._grid_plots[0].viewRange()[1][1] >= run_a.topology.sites[0].width   # A whole
     lab.set_comparing(False)
     assert lab.plots.isVisible() and lab.run is lab.live_run
+
+
+def test_play_replays_two_files_and_leaving_a_replay_for_compare(lab, tmp_path, qtbot,
+                                                                   monkeypatch):
+    write_run(tmp_path / "a.actirun", 12)
+    write_run(tmp_path / "b.actirun", 12, activation="tanh")
+    lab.open_run(tmp_path / "a.actirun")               # a replay: Compare runs… takes over
+    assert lab.is_replaying()
+    lab.compare_runs(tmp_path / "a.actirun", tmp_path / "b.actirun")
+    assert not lab.is_replaying() and lab.is_comparing() and lab.compare.isVisible()
+    lab.scrubber.slider.setValue(0)
+    lab.play()                                         # Play replays A's records, B beside
+    plots = lab.compare.plots
+    qtbot.waitUntil(lambda: loss_of(plots, 0)[0][-1] == 12, timeout=5000)
+    qtbot.waitUntil(lambda: not lab._replay_timer.isActive(), timeout=5000)
+    assert loss_of(plots, 1)[0][-1] == 12 and lab.trainer.step_count == 0
+    lab.reset()                                        # Reset keeps the two files
+    assert lab.compare.sources.files[0] is not None and lab.run is lab.compare.sources.files[0]
+    dialog_answers(monkeypatch)
+    lab.compare.sources.boxes[0].activated.emit(0)     # A: Lab training again, B stays a file
+    assert lab.run is lab.live_run and lab.compare.sources.is_file(1)
+    lab.advance(3)
+    np.testing.assert_array_equal(loss_of(plots, 1)[1],
+                                  lab.compare.sources.files[1].series("loss")[:3])
