@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import pyqtgraph as pg
-from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QObject, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from gui.about import APP_VERSION
 from gui.main_window import MainWindow
@@ -15,6 +16,8 @@ from gui.resources import resource_path
 from gui.settings import APPLICATION, ORGANIZATION
 
 __all__ = ["APP_VERSION", "create_app", "create_main_window", "run_app"]
+
+FIRST_PAINT_TIMEOUT_MS = 3000   # on_first_paint runs by then even if no paint came
 
 # Qt chatter that is not a problem for the user (the offscreen platform cannot resize windows).
 _IGNORED_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
@@ -69,9 +72,35 @@ def create_main_window() -> MainWindow:
     return window
 
 
-def run_app(run_path: str | None = None) -> int:
+class _FirstPaint(QObject):
+    """Calls `callback` once: at the first paint of `window`, or after a timeout at most (a
+    window that is never painted, e.g. minimised, must not keep start-up state forever)."""
+
+    def __init__(self, window: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._callback: Callable[[], None] | None = callback
+        window.installEventFilter(self)
+        QTimer.singleShot(FIRST_PAINT_TIMEOUT_MS, self, self._fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """Fire on the window's first Paint event."""
+        if event.type() == QEvent.Type.Paint:
+            self._fire()
+        return False
+
+    def _fire(self) -> None:
+        if self._callback is not None:
+            callback, self._callback = self._callback, None
+            self._window.removeEventFilter(self)
+            callback()
+
+
+def run_app(run_path: str | None = None,
+            on_first_paint: Callable[[], None] | None = None) -> int:
     """Show the main window (replaying `run_path` in the Lab when given) and run the event
-    loop; returns the exit code. A run that cannot be read is one sentence (ValueError)."""
+    loop; returns the exit code. A run that cannot be read is one sentence (ValueError).
+    `on_first_paint` is called once, when the window is first painted."""
     app = create_app()
     window = create_main_window()
     if run_path is not None:
@@ -79,5 +108,7 @@ def run_app(run_path: str | None = None) -> int:
         lab = next(w for w in window.tab_widgets() if isinstance(w, LabView))
         lab.open_run(run_path)
         window.tabs.setCurrentWidget(lab)
+    if on_first_paint is not None:
+        _FirstPaint(window, on_first_paint)
     window.show()
     return app.exec()
