@@ -8,6 +8,7 @@ definition) and follows it as it grows.
 
 from actiscope_probe.runformat import RunFormatError, RunWriteError
 
+from core.runs.decimate import PeakEnvelope, peak_decimate
 from core.runs.file_run import FileRun
 from core.runs.from_trainer import TrainerRecorder, record_values, trainer_manifest
 from core.runs.model import (
@@ -35,4 +36,5 @@ __all__ = [
     "StepRecord", "Topology", "TrainerRecorder", "TrainerRun", "record_values",
     "run_manifest", "save_run", "trainer_manifest", "write_records",
     "ParamGroups", "group_params", "site_positions", "spans_at_depth",
+    "PeakEnvelope", "peak_decimate",
 ]

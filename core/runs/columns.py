@@ -109,6 +109,21 @@ class ListColumn:
             out[group] = self._view(int(chunk_ids[group[0]]))[offsets[group]]
         return out
 
+    def rows(self, chunk_ids: np.ndarray, offsets: np.ndarray, start: int, stop: int
+             ) -> np.ndarray:
+        """Records [start, stop) (k, width), given the chunk and offset of `start` and of
+        `stop` - 1: a read-only view within one chunk (or of the full read), else one copy."""
+        if self._full is not None:
+            return self._full.view()[start:stop]
+        first, last = int(chunk_ids[0]), int(chunk_ids[1])
+        begin, end = int(offsets[0]), int(offsets[1]) + 1
+        if first == last:
+            return self._view(first)[begin:end]
+        parts = [self._view(first)[begin:]]
+        parts += [self._view(index) for index in range(first + 1, last)]
+        parts.append(self._view(last)[:end])
+        return np.concatenate(parts)
+
     def full(self) -> np.ndarray:
         """Every row (T, width), kept in a doubling buffer from now on (read-only view)."""
         if self._full is None:

@@ -153,8 +153,9 @@ class FileRun:
     def series(self, name: str, rows: slice | np.ndarray | None = None) -> np.ndarray:
         """A plain (k,), per-parameter (k, n_params) or per-site (k, n_sites) column.
 
-        Floats are NaN where not recorded, window_step -1. Whole or sliced plain columns are
-        read-only views; anything else is a new array.
+        Floats are NaN where not recorded, window_step -1. Whole or sliced plain columns, and
+        slices of a single-rank list column that lie in one record batch, are read-only views;
+        anything else is a new array.
         """
         with self._lock:
             index = self._indices(rows)
@@ -166,8 +167,11 @@ class FileRun:
                     name in PER_UNIT_COLUMNS)
                 raise ValueError(f"'{name}' is not a run series{per_unit}; the series are "
                                  f"{', '.join([*base.plain, *PARAM_COLUMNS, *SITE_COLUMNS])}.")
-            if rows is None and len(self._ranks) == 1:
-                return base.lists[name].full()[:self._n]
+            if len(self._ranks) == 1:
+                if rows is None:
+                    return base.lists[name].full()[:self._n]
+                if isinstance(index, slice) and index.step == 1:
+                    return base.list_rows(name, index.start, max(index.stop, index.start))
             if isinstance(index, slice):
                 index = np.arange(index.start, index.stop, index.step)
             values = base.list_series(name, index)

@@ -106,6 +106,14 @@ class RankData:
         chunks, offsets = self.locate(rows)
         return self.lists[name].gather(chunks, offsets, rows)
 
+    def list_rows(self, name: str, start: int, stop: int) -> np.ndarray:
+        """A list column's records [start, stop): (stop - start, width), a read-only view
+        when they lie in one record batch."""
+        if stop <= start:
+            return np.empty((0, self.lists[name].width), self.lists[name].dtype)
+        chunks, offsets = self.locate(np.array([start, stop - 1]))
+        return self.lists[name].rows(chunks, offsets, start, stop)
+
     def logged(self, name: str) -> np.ndarray:
         """(n,) the logged scalar `name` per record, NaN where it was not logged."""
         if name not in self.scalar_names:

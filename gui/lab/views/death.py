@@ -11,7 +11,7 @@ from core.runs import SITE_STATS, Run
 from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.death_grid import DeadGridPlot
-from gui.lab.views.history_cache import shared_series
+from gui.lab.views.history_cache import buckets_for, shared_envelopes, shared_series
 from gui.lab.views.run_view import config_value, per_unit, record_at, split_units
 from gui.lab.views.safe_values import finite_or
 from gui.lab.views.sticky_range import StickyRange, apply_x
@@ -164,26 +164,29 @@ class DeathView(QWidget):
         return f" ({len(self._layers)} of {n_hidden} layers shown, evenly spaced)"
 
     def _draw_lines(self, run: Run, index: int, batch: bool) -> None:
-        """Dead (and saturation) % per shown layer over the recorded steps up to `index`."""
+        """Dead (and saturation) % per shown layer over the recorded steps up to `index`, each
+        line decimated to about the plot's pixel width with every bucket's min and max kept."""
         field = "dead_batch" if batch else "dead_window"
-        steps, dead = shared_series.read(run, field, index)
-        x = steps.astype(np.float64)
-        dead_percent = 100.0 * finite_or(dead[:, self._layers], 0.0)
+        target = buckets_for(self.lines_plot)
+        columns = tuple(int(layer) for layer in self._layers)
+        x, dead = shared_envelopes.read(run, field, index, target, columns, fill=0.0)
+        dead_percent = 100.0 * dead
         for k, curve in enumerate(self._dead_curves):
             curve.setData(x, dead_percent[:, k])
-        self._drawn = {"step": x, "dead": dead_percent}
+        saturation = self.show_saturation.isChecked()
+        self._drawn = {"index": index, "field": field, "saturated": saturation}
         top = float(dead_percent.max(initial=0.0))
-        if self.show_saturation.isChecked():
-            _, saturated = shared_series.read(run, "saturated_batch", index)
-            saturated_percent = 100.0 * finite_or(saturated[:, self._layers], 0.0)
+        if saturation:
+            xs, saturated = shared_envelopes.read(run, "saturated_batch", index, target, columns,
+                                                  fill=0.0)
+            saturated_percent = 100.0 * saturated
             for k, curve in enumerate(self._saturation_curves):
-                curve.setData(x, saturated_percent[:, k])
-            self._drawn["saturated"] = saturated_percent
+                curve.setData(xs, saturated_percent[:, k])
             top = max(top, float(saturated_percent.max(initial=0.0)))
         elif self._saturation_shown:
             for curve in self._saturation_curves:
                 curve.setData([], [])
-        self._saturation_shown = self.show_saturation.isChecked()
+        self._saturation_shown = saturation
         if len(x):
             apply_x(self.lines_plot, self._step_range, x[0], x[-1])
         new_top = self._top_range.fit(0.0, max(4.0, top))
@@ -202,13 +205,18 @@ class DeathView(QWidget):
                 ExportTarget("Alive/dead units", self, self.grid.plot, self.grid.csv)]
 
     def _lines_csv(self) -> tuple[list[str], np.ndarray]:
-        """step, then dead % (and saturated %) of each drawn layer."""
-        if not self._drawn:
+        """step, then dead % (and saturated %) of each drawn layer at every recorded step (full
+        resolution: the lines are drawn decimated)."""
+        if not self._drawn or self._run is None:
             return ["step"], np.zeros((0, 1))
-        which = "batch" if self.batch_definition.isChecked() else "dataset"
+        run, index = self._run, self._drawn["index"]
+        which = "batch" if self._drawn["field"] == "dead_batch" else "dataset"
         headers = ["step"] + [f"dead_{which} h{i + 1} (%)" for i in self._layers]
-        columns = [self._drawn["step"][:, None], self._drawn["dead"]]
-        if "saturated" in self._drawn:
+        steps, dead = shared_series.read(run, self._drawn["field"], index)
+        columns = [steps.astype(np.float64)[:, None],
+                   100.0 * finite_or(dead[:, self._layers], 0.0)]
+        if self._drawn["saturated"]:
+            _, saturated = shared_series.read(run, "saturated_batch", index)
             headers += [f"saturated_batch h{i + 1} (%)" for i in self._layers]
-            columns.append(self._drawn["saturated"])
+            columns.append(100.0 * finite_or(saturated[:, self._layers], 0.0))
         return headers, np.concatenate(columns, axis=1)

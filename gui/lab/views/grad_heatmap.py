@@ -74,8 +74,7 @@ class GradHeatmapView(QWidget):
             theme.set_text(self.note, "no step yet" if not len(run) else
                            "gradient history: this run recorded no gradient norms")
             return
-        steps, norms = shared_series.read(run, "grad_norm", index)
-        steps, norms = steps[-self.n_steps:], norms[-self.n_steps:]
+        steps, norms = shared_series.tail(run, "grad_norm", index, self.n_steps)
         safe = log10_safe(norms, log_bounds(norms))
         self._steps, self._log_norms = steps, safe.values
         real = safe.values[~safe.underflow & ~safe.nonfinite]

@@ -11,13 +11,23 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from core.runs import Run
+from core.runs import PeakEnvelope, Run, peak_decimate
 
 BIG_SERIES_VALUES = 300_000      # a series with more values than this is "big"
 BIG_REFRESH_SECONDS = 0.2
+DIRECT_RECORDS = 65_536          # up to this many records a series is read whole (throttled)
+READ_PIECE = 8_192               # records per read while an envelope is folded in
+MIN_BUCKETS = 256
+
+
+def buckets_for(plot: Any) -> int:
+    """Buckets for a line across `plot` (a pyqtgraph PlotItem): about one per pixel column of
+    its view box, at least MIN_BUCKETS."""
+    return max(MIN_BUCKETS, int(plot.vb.width()))
 
 
 class SeriesCache:
@@ -57,4 +67,91 @@ class SeriesCache:
         return steps, values
 
 
+    def tail(self, run: Run, name: str, index: int, count: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """Steps and values of the last `count` records up to record `index` (inclusive): from
+        the shared read for short runs, else read from the run alone (a scrubber over a long
+        file run must not copy the whole series)."""
+        n = len(run)
+        if n <= DIRECT_RECORDS:
+            steps, values = self.read(run, name, index)
+            return steps[-count:], values[-count:]
+        stop = _stop(n, index)
+        rows = slice(max(0, stop - count), stop)
+        return run.steps()[rows], run.series(name, rows)
+
+
+def _stop(n: int, index: int) -> int:
+    """End (exclusive) of the records up to `index` (negative counts from the newest)."""
+    return min(max(index + n if index < 0 else index, -1), n - 1) + 1
+
+
+def _prepared(values: np.ndarray, columns: tuple[int, ...] | None, fill: float | None
+              ) -> np.ndarray:
+    """The `columns` of (T, L) values (all when None), non-finite ones replaced by `fill`."""
+    if columns is not None:
+        values = values[:, list(columns)]
+    if fill is not None:
+        values = np.where(np.isfinite(values), values, fill)
+    return values
+
+
+class EnvelopeCache:
+    """Peak-keeping envelopes of run series for line plots (see core.runs.decimate).
+
+    A series of at most DIRECT_RECORDS records is decimated from the shared (throttled) read;
+    a longer one is folded once into a PeakEnvelope per (run, series, columns, fill), so drawing
+    any prefix of it (the scrubber) costs about `target` buckets.
+    """
+
+    def __init__(self, series: SeriesCache) -> None:
+        self._series = series
+        # (id(run), name, columns, fill) -> (run ref, PeakEnvelope, step of its last record)
+        self._entries: dict[tuple, tuple] = {}
+
+    def read(self, run: Run, name: str, index: int, target: int,
+             columns: tuple[int, ...] | None = None, fill: float | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """(steps (P,) float64, values (P,) or (P, k)) of records up to `index` in at most
+        about 2 * target buckets, each bucket's min and max kept (so every spike); values are
+        the series' `columns` with non-finite ones replaced by `fill` (None: kept; NaN is
+        ignored by the min and max)."""
+        n = len(run)
+        stop = _stop(n, index)
+        if n <= DIRECT_RECORDS:
+            steps, values = self._series.read(run, name, index)
+            where, drawn = peak_decimate(_prepared(values, columns, fill), target)
+            return steps[where].astype(np.float64), drawn
+        envelope = self._envelope(run, name, columns, fill)
+        whole = stop - stop % PeakEnvelope.BASE
+        tail = _prepared(run.series(name, slice(whole, stop)), columns, fill)
+        where, drawn = envelope.envelope(stop, target, tail)
+        return run.steps()[where].astype(np.float64), drawn
+
+    def _envelope(self, run: Run, name: str, columns: tuple[int, ...] | None,
+                  fill: float | None) -> PeakEnvelope:
+        """The run's envelope, folded in up to its newest whole block (rebuilt when the run's
+        records changed under it)."""
+        key = (id(run), name, columns, None if fill is None else repr(fill))
+        entry = self._entries.get(key)
+        steps = run.steps()
+        envelope = None
+        if entry is not None and entry[0]() is run:
+            _, envelope, last_step = entry
+            covered = envelope.covered
+            if covered > len(steps) or (covered and steps[covered - 1] != last_step):
+                envelope = None
+        if envelope is None:
+            self._entries = {k: e for k, e in self._entries.items() if e[0]() is not None}
+            envelope = PeakEnvelope()
+        end = len(steps) - len(steps) % PeakEnvelope.BASE
+        for start in range(envelope.covered, end, READ_PIECE):
+            rows = slice(start, min(start + READ_PIECE, end))
+            envelope.extend(_prepared(run.series(name, rows), columns, fill))
+        if envelope.covered:
+            self._entries[key] = (weakref.ref(run), envelope, int(steps[envelope.covered - 1]))
+        return envelope
+
+
 shared_series = SeriesCache()
+shared_envelopes = EnvelopeCache(shared_series)

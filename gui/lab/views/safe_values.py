@@ -78,6 +78,20 @@ def clamp_counts_text(safe: LogSafe) -> str:
     return ", ".join(parts)
 
 
+def clamp_counts_text_of(values: np.ndarray, bounds: LogBounds) -> str:
+    """clamp_counts_text(log_safe(values, bounds)) without building the clamped copy."""
+    a = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(a)
+    underflow = int(np.count_nonzero(a[finite] < bounds.floor)) if a.size else 0
+    nonfinite = a.size - int(np.count_nonzero(finite))
+    parts = []
+    if underflow:
+        parts.append(f"{underflow} at 0 (underflow)")
+    if nonfinite:
+        parts.append(f"{nonfinite} non-finite (diverged)")
+    return ", ".join(parts)
+
+
 def describe_value(value: float, underflow: bool, nonfinite: bool) -> str:
     """A value for a tooltip: '3.2e-05', '0 (underflow)' or 'inf/nan (diverged)'."""
     if nonfinite:

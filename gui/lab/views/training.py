@@ -10,10 +10,10 @@ from core.runs import ACCURACY, LOSS, Run
 from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.boundary_plot import BoundaryPlot
-from gui.lab.views.history_cache import shared_series
+from gui.lab.views.history_cache import buckets_for, shared_envelopes, shared_series
 from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.run_view import config_value, record_at
-from gui.lab.views.safe_values import clamp_counts_text, log_bounds, log_safe
+from gui.lab.views.safe_values import clamp_counts_text_of, log_bounds, log_safe
 from gui.lab.views.sticky_range import StickyRange, apply_x, apply_y
 
 
@@ -64,7 +64,8 @@ class TrainingView(QWidget):
                         "Right: the network's prediction over the input plane with the training "
                         "points coloured by class (recomputed at most 4 times a second).")
         self._has_boundary = False
-        self._drawn: dict[str, np.ndarray] = {}
+        self._run: Run | None = None
+        self._drawn: dict[str, int] = {}
 
     def reset_view(self, run: Run) -> None:
         """Show the boundary plot for 2-D data with a model (else one line why not)."""
@@ -91,6 +92,7 @@ class TrainingView(QWidget):
             flush_live_text(self.note)
 
     def _show_curves(self, run: Run, index: int) -> None:
+        self._run = run
         found = record_at(run, index)
         if found is None or LOSS not in run.capabilities:
             text = "no step yet" if found is None else "training curves: this run recorded no loss"
@@ -101,27 +103,28 @@ class TrainingView(QWidget):
             self._drawn = {}
             return
         index, record = found
-        steps, loss = shared_series.read(run, "loss", index)
-        x = steps.astype(np.float64)
+        # lines decimated to about the plot's pixel width, every bucket's min and max kept;
+        # non-finite losses are drawn at the ceiling (+inf), missing accuracies not at all
+        target = buckets_for(self.loss_plot)
+        x, loss = shared_envelopes.read(run, "loss", index, target, fill=np.inf)
         safe_loss = log_safe(loss, log_bounds(loss))
         self.loss_curve.setData(x, safe_loss.values)
         apply_x(self.loss_plot, self._step_range, x[0], x[-1])
         apply_y(self.loss_plot, self._loss_range, float(np.log10(safe_loss.values.min())),
                 float(np.log10(safe_loss.values.max())))
-        _, train = shared_series.read(run, "train_accuracy", index)
-        _, test = shared_series.read(run, "test_accuracy", index)
-        train_pct, test_pct = 100.0 * train, 100.0 * test
-        shown_train, shown_test = np.isfinite(train_pct), np.isfinite(test_pct)
-        self.train_curve.setData(x[shown_train], train_pct[shown_train])
-        self.test_curve.setData(x[shown_test], test_pct[shown_test])
-        self._drawn = {"step": x, "loss": safe_loss.values,
-                       "train": np.where(shown_train, train_pct, np.nan),
-                       "test": np.where(shown_test, test_pct, np.nan)}
+        x_train, train = shared_envelopes.read(run, "train_accuracy", index, target, fill=np.nan)
+        x_test, test = shared_envelopes.read(run, "test_accuracy", index, target, fill=np.nan)
+        shown_train, shown_test = np.isfinite(train), np.isfinite(test)
+        self.train_curve.setData(x_train[shown_train], 100.0 * train[shown_train])
+        self.test_curve.setData(x_test[shown_test], 100.0 * test[shown_test])
+        self._drawn = {"index": index}
         loss_now = record.loss if record.loss is not None else float("nan")
         text = f"step {record.step}, loss {loss_now:.4g}"
         if shown_test.any():
-            text += f", test accuracy {test_pct[shown_test][-1]:.1f} %"
-        clamped = clamp_counts_text(safe_loss)
+            _, tests = shared_series.read(run, "test_accuracy", index)
+            text += f", test accuracy {100.0 * _last_finite(tests):.1f} %"
+        _, losses = shared_series.read(run, "loss", index)
+        clamped = clamp_counts_text_of(losses, log_bounds(loss))
         if clamped:
             text += f"; loss: {clamped}, drawn at the axis ends"
         if record.diverged:
@@ -139,9 +142,30 @@ class TrainingView(QWidget):
         return targets
 
     def _curves_csv(self) -> tuple[list[str], np.ndarray]:
-        """step, loss (as drawn), train and test accuracy in % (nan = not drawn)."""
+        """step, loss (as drawn), train and test accuracy in % (nan = not drawn), at every
+        recorded step (full resolution: the lines are drawn decimated)."""
         headers = ["step", "loss (batch)", "train_accuracy (%)", "test_accuracy (%)"]
-        if not self._drawn:
+        if not self._drawn or self._run is None:
             return headers, np.zeros((0, 4))
-        d = self._drawn
-        return headers, np.column_stack([d["step"], d["loss"], d["train"], d["test"]])
+        run, index = self._run, self._drawn["index"]
+        steps, loss = shared_series.read(run, "loss", index)
+        columns = [steps.astype(np.float64), log_safe(loss, log_bounds(loss)).values]
+        for name in ("train_accuracy", "test_accuracy"):
+            percent = 100.0 * shared_series.read(run, name, index)[1]
+            columns.append(np.where(np.isfinite(percent), percent, np.nan))
+        return headers, np.column_stack(columns)
+
+
+def _last_finite(values: np.ndarray) -> float:
+    """The last finite value of `values` (NaN when none), looking back from the end in pieces
+    (a long run's accuracy is measured every few records)."""
+    end = len(values)
+    piece = 1024
+    while end > 0:
+        part = values[max(0, end - piece):end]
+        found = np.flatnonzero(np.isfinite(part))
+        if len(found):
+            return float(part[found[-1]])
+        end -= piece
+        piece *= 4
+    return float("nan")

@@ -1,0 +1,123 @@
+"""A million-record run: the death and training lines are drawn decimated to about the plot's
+width, a single-record spike is still in the drawn data, scrubbing back before it removes it,
+and the CSV export holds every record at full resolution."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.config import ExperimentConfig
+from core.runs import FileRun, TrainerRecorder
+from core.trainer import Trainer
+from gui.lab.views import DeathView, TrainingView
+
+T = 1_000_000
+SPIKE = 654_321
+
+
+class LongRun:
+    """A FileRun of a few real records posing as a T-record run: steps and series are numpy
+    arrays; records, topology and capabilities come from the real run's newest record."""
+
+    def __init__(self, base: FileRun, series: dict[str, np.ndarray]) -> None:
+        self._base = base
+        self._series = series
+        self._steps = np.arange(1, T + 1, dtype=np.int64)
+        self._steps.flags.writeable = False
+
+    def __getattr__(self, name: str):
+        return getattr(self._base, name)
+
+    def __len__(self) -> int:
+        return T
+
+    @property
+    def newest_step(self) -> int:
+        return T
+
+    def steps(self) -> np.ndarray:
+        return self._steps
+
+    def series(self, name: str, rows=None) -> np.ndarray:
+        values = self._series[name]
+        return values if rows is None else values[rows]
+
+    def record(self, index: int):
+        return self._base.record(-1)
+
+    def per_unit_index(self, index: int, name: str = "unit_grad") -> int | None:
+        return self._base.per_unit_index(-1, name)
+
+    def step_index(self, step: int) -> int:
+        return int(np.clip(step - 1, 0, T - 1))
+
+
+@pytest.fixture(scope="module")
+def long_run(tmp_path_factory) -> LongRun:
+    trainer = Trainer(ExperimentConfig(depth=3, width=8, n_samples=100, batch_size=16, seed=1,
+                                       activation="relu"))
+    path = tmp_path_factory.mktemp("long") / "base.actirun"
+    with TrainerRecorder(path, trainer) as recorder:
+        for _ in range(3):
+            recorder.append(trainer.step())
+    rng = np.random.default_rng(0)
+    dead = 0.05 + 0.05 * rng.random((T, 3))
+    dead[SPIKE, 1] = 0.97                        # one record of one layer
+    loss = 1.0 / np.sqrt(np.arange(1, T + 1))
+    loss[SPIKE] = 1e3
+    accuracy = np.full(T, np.nan)
+    accuracy[::50] = 0.5
+    accuracy[SPIKE - SPIKE % 50] = 0.01
+    series = {"dead_window": dead, "dead_batch": dead, "saturated_batch": dead, "loss": loss,
+              "train_accuracy": accuracy, "test_accuracy": accuracy}
+    for values in series.values():
+        values.flags.writeable = False
+    return LongRun(FileRun(path), series)
+
+
+def _shown(qtbot, cls, run):
+    view = cls()
+    qtbot.addWidget(view)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    view.reset_view(run)
+    return view
+
+
+def test_death_lines_keep_a_one_record_spike_of_a_million(qtbot, long_run):
+    view = _shown(qtbot, DeathView, long_run)
+    x, y = view._dead_curves[1].getData()
+    assert len(x) < 5_000                                    # decimated to the plot's width
+    assert y.max() == pytest.approx(97.0)                    # the spike survived
+    assert x[np.argmax(y)] <= SPIKE + 1 < x[-1]              # at its step (bucket start)
+    assert view._dead_curves[0].getData()[1].max() < 10.0    # and only in its layer
+    view.show_record(long_run, SPIKE - 1)                    # scrubbed to before the spike
+    x, y = view._dead_curves[1].getData()
+    assert y.max() < 10.0 and x[-1] == SPIKE
+    view.show_record(long_run, SPIKE + 7)
+    assert view._dead_curves[1].getData()[1].max() == pytest.approx(97.0)
+
+
+def test_death_csv_is_full_resolution(qtbot, long_run):
+    view = _shown(qtbot, DeathView, long_run)
+    view.show_record(long_run, 200_000)
+    headers, data = view.export_targets()[0].csv()
+    assert headers[0] == "step" and data.shape == (200_001, 1 + 3)
+    np.testing.assert_array_equal(data[:, 0], np.arange(1, 200_002))
+    np.testing.assert_allclose(data[:, 1:], 100.0 * long_run.series("dead_window")[:200_001])
+
+
+def test_training_lines_keep_a_loss_spike_and_the_csv_every_record(qtbot, long_run):
+    view = _shown(qtbot, TrainingView, long_run)
+    x, loss = view.loss_curve.xData, view.loss_curve.yData     # not log10 (getData)
+    assert len(x) < 5_000 and loss.max() == pytest.approx(1e3)
+    assert loss.min() == pytest.approx(1.0 / np.sqrt(T))    # the last (smallest) loss too
+    train = view.train_curve.yData
+    assert train.min() == pytest.approx(1.0) and train.max() == pytest.approx(50.0)
+    view.show_record(long_run, SPIKE - 100)
+    assert view.loss_curve.yData.max() == pytest.approx(1.0)
+    headers, data = view.export_targets()[0].csv()
+    assert data.shape == (SPIKE - 99, 4)
+    np.testing.assert_array_equal(data[:, 1], long_run.series("loss")[:SPIKE - 99])
