@@ -10,7 +10,8 @@ Python overrides on wrappers the collector has half torn down: a segfault in an 
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QWidget
+from pyqtgraph.graphicsItems.ViewBox.ViewBoxMenu import ViewBoxMenu
+from PySide6.QtWidgets import QMenu, QWidget
 
 
 def adopt_menus(plot: pg.PlotItem, owner: QWidget) -> None:
@@ -23,6 +24,36 @@ def adopt_menus(plot: pg.PlotItem, owner: QWidget) -> None:
         if menu is not None and menu.parent() is None:
             menu.setParent(owner, menu.windowFlags())
 
+
+class LazyMenuViewBox(pg.ViewBox):
+    """A ViewBox whose right-click menu is built when first asked for, owned by its view widget.
+
+    pyqtgraph builds the ViewBox menu (~40 widgets: range, link and mouse-mode controls) with
+    every plot, at start-up, for a menu most sessions never open.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(enableMenu=False, **kwargs)
+        self.setMenuEnabled(True)     # enabled; getMenu builds it
+
+    def _applyMenuEnabled(self) -> None:  # noqa: N802  (pyqtgraph hook)
+        """Build nothing here (pyqtgraph would build the menu at once, or orphan it when
+        disabled); menuEnabled() alone decides whether it is shown."""
+
+    def getMenu(self, ev) -> QMenu | None:  # noqa: N802  (pyqtgraph override)
+        """The menu, built and given to the view widget on first use."""
+        if self.menu is None and self.menuEnabled():
+            menu = ViewBoxMenu(self)
+            owner = self.getViewWidget()
+            if owner is not None:
+                menu.setParent(owner, menu.windowFlags())
+            self.menu = menu
+            self.updateViewLists()
+        return self.menu
+
+    def getContextMenus(self, event) -> list:  # noqa: N802  (pyqtgraph override)
+        """The menu's actions for a child item's context menu (built if needed)."""
+        return self.getMenu(event).actions() if self.menuEnabled() else []
 
 
 def release_qt() -> None:

@@ -13,7 +13,7 @@ from PySide6.QtGui import QFont
 
 from core.activations import available_activations
 from gui.explorer import theme
-from gui.ownership import adopt_menus
+from gui.ownership import LazyMenuViewBox, adopt_menus
 
 
 class CurvePlot(pg.PlotWidget):
@@ -27,7 +27,7 @@ class CurvePlot(pg.PlotWidget):
     sigResetRangeRequested = Signal()      # double-click on the plot
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent, background=theme.BACKGROUND)
+        super().__init__(parent, background=theme.BACKGROUND, viewBox=LazyMenuViewBox())
         self._curves: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         self._labels: dict[str, str] = {}
         self._colours: dict[str, str] = {}

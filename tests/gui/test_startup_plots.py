@@ -1,8 +1,9 @@
 """Start-up work the user never sees is not done (issue 13), and what they do use still works.
 
 The Lab's plots are built without pyqtgraph's ViewBox menu (their right-click is the view's own
-Export…), yet wheel zoom, drag pan and right-click ▸ Export… work on them; the Explorer's
-critical σ_w² line search waits for the panel's first paint.
+Export…), yet wheel zoom, drag pan and right-click ▸ Export… work on them; the Explorer builds its
+ViewBox menu on the first right-click, owned by the plot widget; the Explorer's critical σ_w²
+line search waits for the panel's first paint.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def test_lab_plots_build_no_viewbox_menu_and_own_their_options_menu(qtbot, menus
         assert plot.ctrlMenu.parent() is graphics        # a Qt owner: deleted with the view
 
 
-def test_the_window_builds_viewbox_menus_only_for_the_explorer_and_colour_bars(
+def test_the_window_builds_viewbox_menus_only_for_colour_bars(
         qtbot, menus_built, monkeypatch):
     from gui.app import create_main_window
     colour_bars = []
@@ -78,8 +79,8 @@ def test_the_window_builds_viewbox_menus_only_for_the_explorer_and_colour_bars(
                   for graphics in view.findChildren(pg.GraphicsView)
                   for item in graphics.scene().items())
     assert n_plots >= 10                     # the Lab's plots exist, built without menus
-    # pyqtgraph's ColorBarItem builds one and drops it itself; the Explorer keeps its own.
-    assert len(menus_built) == len(colour_bars) + 1
+    # pyqtgraph's ColorBarItem builds one and drops it itself; nothing else builds one now
+    assert len(menus_built) == len(colour_bars)
 
 
 def test_wheel_zooms_and_drag_pans_a_lab_plot(qtbot, lab_plot):
@@ -173,3 +174,23 @@ def test_help_reference_opens_though_its_module_loads_on_first_use(qtbot):
     text = dialogs[0].findChild(QTextBrowser).toPlainText()
     assert "leaky_relu" in text and "Output range" in text
     dialogs[0].close()
+
+
+def test_explorer_menu_is_built_on_the_first_right_click_and_owned(qtbot):
+    from gui.explorer.explorer_view import ExplorerView
+    view = ExplorerView()
+    qtbot.addWidget(view)
+    view.resize(1300, 850)
+    view.show()
+    qtbot.waitExposed(view)
+    graphics = view.plot
+    box = graphics.getPlotItem().getViewBox()
+    assert box.menu is None                  # not built with the plot
+    centre = _viewbox_centre(graphics, graphics.getPlotItem())
+    qtbot.mouseClick(graphics.viewport(), Qt.MouseButton.RightButton, pos=centre)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=3000)
+    popup = QApplication.activePopupWidget()
+    texts = [action.text() for action in popup.actions()]
+    popup.close()
+    assert popup is box.menu and box.menu.parent() is graphics
+    assert {"View All", "X axis", "Y axis", "Plot Options", "Export\u2026"} <= set(texts)
