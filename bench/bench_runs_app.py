@@ -225,7 +225,7 @@ def record_overhead(app: QApplication, folder: Path) -> None:
     n = ARGS.record_steps
     best = {"bare": float("inf"), "recording": float("inf")}
     append_seconds, timed = [0.0, 0], [0.0, 0]
-    real_record = lab._record
+    real_record = lab.recording.append
 
     def timed_record(stats) -> None:
         start = time.perf_counter()
@@ -233,7 +233,7 @@ def record_overhead(app: QApplication, folder: Path) -> None:
         append_seconds[0] += time.perf_counter() - start
         append_seconds[1] += 1
 
-    lab._record = timed_record
+    lab.recording.append = timed_record
     for round_ in range(ARGS.rounds):
         start = time.perf_counter()
         lab.advance(n)
