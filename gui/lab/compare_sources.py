@@ -58,9 +58,11 @@ class CompareSources(QWidget):
             box.addItems([live, "Run file…"])
             box.setToolTip(TIPS[side])
             box.activated.connect(lambda row, side=side: self._on_chosen(side, row))
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             layout.addWidget(QLabel("AB"[side] + ":"))
-            layout.addWidget(box, 1)
+            layout.addWidget(box)
             self.boxes.append(box)
+        layout.addStretch(1)
         self._show_choice()
 
     def is_file(self, side: int) -> bool:
