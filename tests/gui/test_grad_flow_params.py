@@ -228,3 +228,23 @@ def test_sequential_indices_never_read_as_numbers():
     assert display_segments("encoder.layers.10.self_attn") == ["encoder", "layers[10]",
                                                                "self_attn"]
     assert display_segments("body.0.1") == ["body[0][1]"]
+
+
+def test_labels_refit_when_the_plot_narrows(qtbot, probe_run):
+    view = shown(qtbot, GradFlowView, probe_run)
+    wide = [text for _, text in view.axis.labels]
+    assert "…layers[0].ff" in wide
+    for width in (560, 450):
+        view.resize(width, 450)
+        qtbot.waitUntil(lambda before=wide: [t for _, t in view.axis.labels] != before,
+                        timeout=3000)
+        wide = [text for _, text in view.axis.labels]
+        # shorter names, and no two labels overlap
+        vb = view.plot.getViewBox()
+        px_per_x = vb.width() / np.ptp(vb.viewRange()[0])
+        shown_labels = [(x, t) for x, t in view.axis.labels if t]
+        for (x0, a), (x1, b) in zip(shown_labels, shown_labels[1:], strict=False):
+            half = (view.axis.metrics.horizontalAdvance(a)
+                    + view.axis.metrics.horizontalAdvance(b)) / 2
+            assert half <= (x1 - x0) * px_per_x, (a, b, width)
+    assert "…layers[0].ff" not in wide

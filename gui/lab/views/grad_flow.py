@@ -60,7 +60,7 @@ class GradFlowView(QWidget):
         self.zeros = ZeroBand(self.plot, symbols=("x", "t"))
         legend.addItem(self.zeros.markers[0], "0: no gradient")
         self.theory = TheoryBand(self.plot, legend)
-        self.axis = ParamAxis(self.plot, NUMBERED_LABEL)
+        self.axis = ParamAxis(self.plot, NUMBERED_LABEL, self)
         self.hover = PointHover(self.plot, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -93,13 +93,13 @@ class GradFlowView(QWidget):
         self.axis.set_groups(groups)
         self.legend.removeItem(self.bias_marks)
         if not groups.numbered and "bias" in groups.kinds:
-            self.legend.addItem(self.bias_marks, "bias (□; weights ●)")
+            self.legend.addItem(self.bias_marks, "biases (weights ●)")
         for item, numbered, named in (
                 (self.current, "‖dW_i‖ this step", "‖grad‖ this step"),
                 (self.signal, "signal ‖∂L/∂a_i‖ into layer i",
-                 "signal ‖∂L/∂a‖ out of an activation, at the layer it feeds"),
+                 "signal ‖∂L/∂a‖ into layer"),
                 (self.trail[-1], f"‖dW_i‖, {N_TRAIL} steps before",
-                 f"weights' ‖grad‖, {N_TRAIL} steps before")):
+                 f"‖grad‖, {N_TRAIL} steps before")):
             self.legend.getLabel(item).setText(numbered if groups.numbered else named)
         self.show_record(run)
 

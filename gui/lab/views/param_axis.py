@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QFontMetricsF
 
 from core.runs import ParamGroups, Run, group_params, spans_at_depth
@@ -20,6 +20,7 @@ BAND_BRUSH = pg.mkBrush(255, 255, 255, 16)
 BAND_Z = -60.0            # behind the data and the 0 band (-50)
 LABEL_PAD_PX = 6.0        # free pixels between neighbouring tick labels
 ROOT_NAME = "(model)"     # parameters registered on the model itself
+MIN_ELIDED_CHARS = 3      # an elided label shorter than this ("…d") says nothing: none is drawn
 NAMED_LABEL = "parameter, grouped by module (hover a point for its name)"
 
 
@@ -55,13 +56,15 @@ def fit_name(name: str, metrics: QFontMetricsF, width: float) -> str:
         if metrics.horizontalAdvance(text) <= width:
             return text
     text = metrics.elidedText(segments[-1], Qt.TextElideMode.ElideLeft, max(width, 0.0))
-    return "" if text == "…" else text
+    return text if len(text.lstrip("…")) >= MIN_ELIDED_CHARS else ""
 
 
-class ParamAxis:
+class ParamAxis(QObject):
     """Module bands and tick labels on `plot`'s bottom axis, refitted when the plot resizes."""
 
-    def __init__(self, plot: pg.PlotItem, numbered_label: str) -> None:
+    def __init__(self, plot: pg.PlotItem, numbered_label: str, parent: QObject) -> None:
+        """`parent` (the view) owns this object, so the view box's signals stop with it."""
+        super().__init__(parent)
         self.plot = plot
         self.axis = plot.getAxis("bottom")
         self.numbered_label = numbered_label

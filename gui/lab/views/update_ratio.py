@@ -52,7 +52,7 @@ class UpdateRatioView(QWidget):
         self.bias_marks = self.plot.plot(pen=None, symbol="s", symbolSize=7,
                                          symbolBrush=pg.mkBrush(theme.BACKGROUND),
                                          symbolPen=theme.pen(theme.ACCENT, 1.5))
-        self.axis = ParamAxis(self.plot, NUMBERED_LABEL)
+        self.axis = ParamAxis(self.plot, NUMBERED_LABEL, self)
         self.hover = PointHover(self.plot, self)
         self.note = theme.add_label(self.graphics, row=1, col=0, size="8pt", color=theme.FOREGROUND,
                                     justify="left")
