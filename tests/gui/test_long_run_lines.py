@@ -88,16 +88,31 @@ def _shown(qtbot, cls, run):
 
 def test_death_lines_keep_a_one_record_spike_of_a_million(qtbot, long_run):
     view = _shown(qtbot, DeathView, long_run)
-    x, y = view._dead_curves[1].getData()
+    line = view._dead_lines[1]
+    x, y = line.drawn()
     assert len(x) < 5_000                                    # decimated to the plot's width
     assert y.max() == pytest.approx(97.0)                    # the spike survived
-    assert x[np.argmax(y)] <= SPIKE + 1 < x[-1]              # at its step (bucket start)
-    assert view._dead_curves[0].getData()[1].max() < 10.0    # and only in its layer
+    assert x[np.argmax(y)] <= SPIKE + 1 < x.max()            # at its step (bucket start)
+    assert line.fill.isVisible()                             # drawn as a filled min..max band
+    np.testing.assert_array_equal(line.low.xData, line.high.xData)
+    assert (line.low.yData <= line.high.yData).all()
+    assert view._dead_lines[0].drawn()[1].max() < 10.0       # and only in its layer
     view.show_record(long_run, SPIKE - 1)                    # scrubbed to before the spike
-    x, y = view._dead_curves[1].getData()
-    assert y.max() < 10.0 and x[-1] == SPIKE
+    x, y = line.drawn()
+    assert y.max() < 10.0 and x.max() == SPIKE
     view.show_record(long_run, SPIKE + 7)
-    assert view._dead_curves[1].getData()[1].max() == pytest.approx(97.0)
+    assert line.drawn()[1].max() == pytest.approx(97.0)
+    image = view.grab().toImage()                            # the band is painted
+    assert len({image.pixel(i, j) for i in range(0, image.width(), 7)
+                for j in range(0, image.height(), 7)}) > 20
+
+
+def test_short_death_line_is_drawn_as_is(qtbot, long_run):
+    view = _shown(qtbot, DeathView, long_run)
+    view.show_record(long_run, 99)
+    line = view._dead_lines[1]
+    np.testing.assert_array_equal(line.low.yData, 100.0 * long_run.series("dead_window")[:100, 1])
+    assert not line.fill.isVisible() and line.high.xData is None or not len(line.high.xData)
 
 
 def test_death_csv_is_full_resolution(qtbot, long_run):

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 from core.runs import SITE_STATS, Run
 from gui.export import ExportTarget
 from gui.lab.views import theme
+from gui.lab.views.band_line import BandLine
 from gui.lab.views.death_grid import DeadGridPlot
 from gui.lab.views.history_cache import buckets_for, shared_envelopes, shared_series
 from gui.lab.views.run_view import config_value, per_unit, record_at, split_units
@@ -75,7 +76,7 @@ class DeathView(QWidget):
         self.batch_definition.toggled.connect(self._on_option_changed)
         self.show_saturation.toggled.connect(self._on_option_changed)
         self._layers = np.zeros(0, np.int64)
-        self._dead_curves: list = []
+        self._dead_lines: list[BandLine] = []
         self._saturation_curves: list = []
         self._saturation_shown = True   # the saturation curves may hold data (cleared once)
         self._drawn: dict[str, np.ndarray] = {}
@@ -86,20 +87,22 @@ class DeathView(QWidget):
 
     def reset_view(self, run: Run) -> None:
         """Create one dead line and one saturation line per shown hidden layer."""
-        for curve in self._dead_curves + self._saturation_curves:
+        for line in self._dead_lines:
+            line.remove()
+        for curve in self._saturation_curves:
             self.lines_plot.removeItem(curve)
         self.legend.clear()
         n_hidden = len(run.topology.sites)
         self._layers = shown_layers(n_hidden)
         colors = theme.ramp_colors(len(self._layers))
-        self._dead_curves, self._saturation_curves = [], []
+        self._dead_lines, self._saturation_curves = [], []
         label_every = max(1, len(self._layers) // 6)
         for k, (layer, color) in enumerate(zip(self._layers, colors, strict=True)):
             labelled = k % label_every == 0 or k == len(self._layers) - 1
             name = f"h{layer + 1}" if labelled else None
-            self._dead_curves.append(self.lines_plot.plot(pen=theme.pen(color, 1.8)))
+            self._dead_lines.append(BandLine(self.lines_plot, theme.pen(color, 1.8)))
             if name is not None:
-                self.legend.addItem(self._dead_curves[-1], name)
+                self.legend.addItem(self._dead_lines[-1].low, name)
             self._saturation_curves.append(self.lines_plot.plot(pen=theme.pen(color, 1.2,
                                                                               dashed=True)))
         names = {site.activation for site in run.topology.sites}
@@ -171,8 +174,8 @@ class DeathView(QWidget):
         columns = tuple(int(layer) for layer in self._layers)
         x, dead = shared_envelopes.read(run, field, index, target, columns, fill=0.0)
         dead_percent = 100.0 * dead
-        for k, curve in enumerate(self._dead_curves):
-            curve.setData(x, dead_percent[:, k])
+        for k, line in enumerate(self._dead_lines):
+            line.set_points(x, dead_percent[:, k])
         saturation = self.show_saturation.isChecked()
         self._drawn = {"index": index, "field": field, "saturated": saturation}
         top = float(dead_percent.max(initial=0.0))
@@ -196,7 +199,7 @@ class DeathView(QWidget):
     def _on_option_changed(self) -> None:
         """Ask for a redraw now (not only on the next frame); the Lab runs it between steps,
         because the training thread may be appending to the history at this moment."""
-        if self._run is not None and self._dead_curves:
+        if self._run is not None and self._dead_lines:
             self.sigRedrawRequested.emit()
 
     def export_targets(self) -> list[ExportTarget]:

@@ -81,6 +81,16 @@ class SeriesCache:
         return run.steps()[rows], run.series(name, rows)
 
 
+def bands(x: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x (B,), lo, hi) per bucket of EnvelopeCache.read's points (a bucket of one record has
+    lo == hi): the band a decimated line covers, to draw as a fill between two edges."""
+    if not len(x):
+        return x, values, values
+    first = np.flatnonzero(np.diff(x, prepend=x[0] - 1.0) != 0)
+    last = np.append(first[1:], len(x)) - 1
+    return x[first], values[first], values[last]
+
+
 def _stop(n: int, index: int) -> int:
     """End (exclusive) of the records up to `index` (negative counts from the newest)."""
     return min(max(index + n if index < 0 else index, -1), n - 1) + 1
@@ -99,8 +109,9 @@ def _prepared(values: np.ndarray, columns: tuple[int, ...] | None, fill: float |
 class EnvelopeCache:
     """Peak-keeping envelopes of run series for line plots (see core.runs.decimate).
 
-    A series of at most DIRECT_RECORDS records is decimated from the shared (throttled) read;
-    a longer one is folded once into a PeakEnvelope per (run, series, columns, fill), so drawing
+    A series of at most DIRECT_RECORDS records is decimated from the shared (throttled) read,
+    and so is a short prefix of a longer one (too few whole blocks for `target` buckets); else
+    the series is folded once into a PeakEnvelope per (run, series, columns, fill), so drawing
     any prefix of it (the scrubber) costs about `target` buckets.
     """
 
@@ -122,6 +133,10 @@ class EnvelopeCache:
             steps, values = self._series.read(run, name, index)
             where, drawn = peak_decimate(_prepared(values, columns, fill), target)
             return steps[where].astype(np.float64), drawn
+        if stop <= PeakEnvelope.BASE * target:     # too few whole blocks for `target` buckets
+            where, drawn = peak_decimate(_prepared(run.series(name, slice(0, stop)), columns,
+                                                   fill), target)
+            return run.steps()[where].astype(np.float64), drawn
         envelope = self._envelope(run, name, columns, fill)
         whole = stop - stop % PeakEnvelope.BASE
         tail = _prepared(run.series(name, slice(whole, stop)), columns, fill)
