@@ -31,12 +31,13 @@ from typing import Any
 import torch
 from torch import nn
 
+from actiscope_probe.budget import Budget
 from actiscope_probe.params import ParamStats
 from actiscope_probe.runformat import Manifest, ParamLayer, Site, Topology
 from actiscope_probe.sink import Pending, Sink
 from actiscope_probe.site_hooks import SiteWatch
 from actiscope_probe.sites import clean_name
-from actiscope_probe.timing import Budget, ScaleWatch, find_scaler, in_backward
+from actiscope_probe.timing import ScaleWatch, find_scaler, in_backward
 
 ALWAYS_FIRST = 20
 

@@ -112,15 +112,16 @@ class SiteWatch:
                         out=site.signal)
         site.grad_n += 1
         if units:
-            if site.unit_n == 0 and 2 <= g.ndim <= 3:  # |g| into a reused buffer, then summed
-                key = (g.shape, g.dtype, g.device)
-                scratch = self._scratch.get(key)
-                if scratch is None:
-                    scratch = self._scratch[key] = torch.empty_like(g)
-                torch.sum(torch.abs(g, out=scratch), dim=dims, dtype=torch.float32,
-                          out=site.unit)
+            # |g| into a reused buffer (a fresh one per call costs page faults), then summed
+            key = (g.shape, g.dtype, g.device)
+            scratch = self._scratch.get(key)
+            if scratch is None:
+                scratch = self._scratch[key] = torch.empty_like(g)
+            torch.abs(g, out=scratch)
+            if site.unit_n == 0 and 2 <= g.ndim <= 3:
+                torch.sum(scratch, dim=dims, dtype=torch.float32, out=site.unit)
             else:
-                mag = unit_reduce(torch.sum, g.abs(), dims).float()
+                mag = unit_reduce(torch.sum, scratch, dims).float()
                 if site.unit_n == 0:
                     site.unit.copy_(mag)
                 else:

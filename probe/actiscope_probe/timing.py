@@ -1,15 +1,11 @@
-"""The probe's own bookkeeping: overhead budget, AMP scale watching, backward detection."""
+"""The probe's own bookkeeping: AMP scale watching, backward detection (the budget: budget.py)."""
 
 from __future__ import annotations
 
 import inspect
-import math
 from typing import Any
 
 import torch
-
-MAX_STRIDE = 1000
-_EMA = 0.2
 
 
 def in_backward() -> bool:
@@ -18,59 +14,6 @@ def in_backward() -> bool:
         return torch._C._current_graph_task_id() != -1
     except AttributeError:  # older or newer torch without it: count every grad-enabled forward
         return False
-
-
-class Budget:
-    """Chooses the sampling strides so the probe's measured cost stays within `fraction`."""
-
-    def __init__(self, fraction: float) -> None:
-        """`fraction`: allowed probe time per unit of training time (0.03 = 3 %)."""
-        if not 0 < fraction < 1:
-            raise ValueError(f"The overhead budget must lie in (0, 1), not {fraction}.")
-        self.fraction = fraction
-        # plan for 60 % of the budget: the timers miss autograd's tensor-hook bookkeeping and the
-        # allocator and cache effects of the probe's temporaries (a third of the cost, measured)
-        self._plan = 0.6 * fraction
-        self.train: float | None = None     # seconds per step without the probe
-        self.recorded: float | None = None  # probe seconds on a recorded step
-        self.base: float | None = None      # probe seconds on a plain step that updates the window
-        self.stride = 1         # record every `stride` steps
-        self.window_stride = 1  # update the dead-since-window masks every `window_stride` steps
-        self._seen = 0
-
-    def observe(self, wall: float, cost: float, recorded: bool, window: bool = True) -> None:
-        """Fold in one step's wall time and probe cost, then update both strides."""
-        self._seen += 1
-        if self._seen == 1:
-            return  # the first step also pays for building the run folder and the model warm-up
-        self.train = _ema(self.train, max(wall - cost, 1e-9))
-        if recorded:
-            self.recorded = _ema(self.recorded, cost)
-        elif window:
-            self.base = _ema(self.base, cost)
-        if self.recorded is None:
-            return
-        # until a plain step was seen, assume it costs a fifth of a recorded one (window masks)
-        base = self.base if self.base is not None else 0.2 * self.recorded
-        # the window masks may take half the budget; sparser updates if they need more
-        half = 0.5 * self._plan * self.train
-        self.window_stride = max(1, min(MAX_STRIDE, math.ceil(base / half)))
-        room = self._plan * self.train - base / self.window_stride
-        extra = max(self.recorded - base, 0.0)
-        self.stride = MAX_STRIDE if room <= 0 else max(1, min(MAX_STRIDE, math.ceil(extra / room)))
-
-    @property
-    def overhead(self) -> float | None:
-        """The expected probe overhead at the current strides (fraction of training time)."""
-        if self.train is None or self.recorded is None:
-            return None
-        base = self.base or 0.0
-        plain = base / self.window_stride
-        return (plain + (self.recorded - plain) / self.stride) / self.train
-
-
-def _ema(old: float | None, new: float) -> float:
-    return new if old is None else (1 - _EMA) * old + _EMA * new
 
 
 class ScaleWatch:

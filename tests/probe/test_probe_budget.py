@@ -1,0 +1,45 @@
+"""The adaptive sampler's arithmetic on synthetic step times (no torch needed)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from actiscope_probe.budget import Budget
+
+
+def _feed(budget: Budget, steps: list[tuple[float, float, bool]]) -> None:
+    for wall, cost, recorded in steps:
+        budget.observe(wall, cost, recorded)
+
+
+def test_recorded_cost_comes_from_wall_time_when_the_timers_miss_most_of_it() -> None:
+    # training 10 ms; a plain step's window masks 0.05 ms (timed); a recorded step really costs
+    # 3 ms more than a plain one, of which the timers see only 1 ms
+    budget = Budget(0.03)
+    _feed(budget, [(0.01305, 0.00105, True)] * 21 + [(0.01005, 0.00005, False)] * 9
+          + [(0.01305, 0.00105, True)] * 9)
+    assert budget.train == pytest.approx(0.010, rel=1e-6)
+    assert budget.extra == pytest.approx(0.003, rel=1e-6)   # not the timed 0.001
+    room = 0.7 * 0.03 * 0.010 - 0.00005
+    assert budget.stride == math.ceil(0.003 / room)          # 19; the timers alone would give 7
+    assert budget.window_stride == 1                         # exact dead-since-window masks
+    assert budget.overhead <= 0.7 * 0.03 + 1e-12
+
+
+def test_timed_cost_is_a_floor_and_window_masks_thin_out_only_beyond_the_budget() -> None:
+    budget = Budget(0.03)
+    # wall times say a record costs nothing (noise); the timers say 1 ms: the timers win
+    _feed(budget, [(0.011, 0.001, True)] * 21 + [(0.011, 0.0, False)] * 9
+          + [(0.011, 0.001, True)] * 3)
+    assert budget.extra == pytest.approx(0.001, rel=1e-6)
+    # a tiny model: the window masks alone (0.1 ms) cost more than the whole budget of a 1 ms step
+    tiny = Budget(0.03)
+    _feed(tiny, [(0.0013, 0.0003, True)] * 21 + [(0.0011, 0.0001, False)] * 9)
+    assert tiny.window_stride == math.ceil(0.0001 / (0.5 * 0.7 * 0.03 * 0.001))
+    assert tiny.stride > 1
+
+
+def test_budget_fraction_is_checked() -> None:
+    with pytest.raises(ValueError, match="budget"):
+        Budget(1.5)
