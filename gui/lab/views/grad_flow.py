@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
-from core.runs import Run, site_positions
+from core.runs import Run, StepRecord, site_positions
 from gui.export import ExportTarget
 from gui.export.table import NAME_HEADER
 from gui.lab.views import theme
@@ -80,6 +80,7 @@ class GradFlowView(QWidget):
         self._step = 0
         self._groups = self.axis.groups
         self._names: list[str] = []
+        self._site_targets = np.zeros(0, np.int64)     # per site: the parameter it feeds
 
     def reset_view(self, run: Run) -> None:
         """New architecture: forget extremes and trails."""
@@ -90,6 +91,7 @@ class GradFlowView(QWidget):
             curve.setData([], [])
         self._groups = groups = run_groups(run)
         self._names = list(groups.names)
+        self._site_targets = site_positions([site.name for site in run.topology.sites], groups)
         self.axis.set_groups(groups)
         self.legend.removeItem(self.bias_marks)
         if not groups.numbered and "bias" in groups.kinds:
@@ -123,7 +125,7 @@ class GradFlowView(QWidget):
             np.arange(len(record.grad_norm))
         grad_norms = np.asarray(record.grad_norm, np.float64)[order]
         layers = positions(len(grad_norms))
-        signal_layers, signal_raw, sources = self._signal(run, record)
+        signal_layers, signal_raw, sources = self._signal(record)
         steps, history = shared_series.read(run, "grad_norm", index)
         earlier = history[steps < record.step][-N_TRAIL:][:, order]
         self._trail_steps = steps[steps < record.step][-N_TRAIL:]
@@ -184,7 +186,7 @@ class GradFlowView(QWidget):
             flush_live_text(self.note)
         self._apply_range()
 
-    def _signal(self, run: Run, record) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    def _signal(self, record: StepRecord) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """(x, ‖∂L/∂a‖, source) of each signal point: source -1 is the input, else the site.
         Built-in runs: the input's into layer 1, site Li's into layer i + 1. Named runs: each
         site's at the parameter it feeds when the module names tell (site_positions)."""
@@ -192,7 +194,7 @@ class GradFlowView(QWidget):
         if self._groups.numbered or not len(self._groups):
             n = min(len(raw), max(len(self._groups), 1))
             return positions(n), raw[:n], list(range(-1, n - 1))
-        targets = site_positions([site.name for site in run.topology.sites], self._groups)
+        targets = self._site_targets
         placed = np.flatnonzero(targets[:len(raw) - 1] >= 0)
         x = np.concatenate([[0], targets[placed]]) + 1.0
         values = np.concatenate([raw[:1], raw[1:][placed]])
