@@ -126,13 +126,18 @@ def test_death_csv_is_full_resolution(qtbot, long_run):
 
 def test_training_lines_keep_a_loss_spike_and_the_csv_every_record(qtbot, long_run):
     view = _shown(qtbot, TrainingView, long_run)
-    x, loss = view.loss_curve.xData, view.loss_curve.yData     # not log10 (getData)
+    low, high = view.loss_line.low, view.loss_line.high
+    x, loss = np.append(low.xData, high.xData), np.append(low.yData, high.yData)  # not log10
     assert len(x) < 5_000 and loss.max() == pytest.approx(1e3)
     assert loss.min() == pytest.approx(1.0 / np.sqrt(T))    # the last (smallest) loss too
-    train = view.train_curve.yData
+    assert view.loss_line.fill.isVisible()
+    train = np.append(view.train_line.low.yData, view.train_line.high.yData)
     assert train.min() == pytest.approx(1.0) and train.max() == pytest.approx(50.0)
     view.show_record(long_run, SPIKE - 100)
-    assert view.loss_curve.yData.max() == pytest.approx(1.0)
+    assert view.loss_line.high.yData.max() == pytest.approx(1.0)
+    image = view.grab().toImage()
+    assert len({image.pixel(i, j) for i in range(0, image.width(), 7)
+                for j in range(0, image.height(), 7)}) > 20
     headers, data = view.export_targets()[0].csv()
     assert data.shape == (SPIKE - 99, 4)
     np.testing.assert_array_equal(data[:, 1], long_run.series("loss")[:SPIKE - 99])

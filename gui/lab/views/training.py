@@ -9,6 +9,7 @@ from core.datasets import dataset_task
 from core.runs import ACCURACY, LOSS, Run
 from gui.export import ExportTarget
 from gui.lab.views import theme
+from gui.lab.views.band_line import BandLine
 from gui.lab.views.boundary_plot import BoundaryPlot
 from gui.lab.views.history_cache import buckets_for, shared_envelopes, shared_series
 from gui.lab.views.live_text import flush_live_text, set_live_text
@@ -45,11 +46,13 @@ class TrainingView(QWidget):
             plot.disableAutoRange()   # sticky ranges below: refitting every frame costs ms
         self._step_range = StickyRange(pad_low=0.0, pad_high=0.15, min_pad=10.0)
         self._loss_range = StickyRange(pad_low=0.1, pad_high=0.1, min_pad=0.1)
-        self.loss_curve = self.loss_plot.plot(pen=theme.pen(theme.ACCENT, 1.5))
-        self.train_curve = self.accuracy_plot.plot(pen=theme.pen(theme.ACCENT, 1.5),
-                                                   name="train (this batch)")
-        self.test_curve = self.accuracy_plot.plot(pen=theme.pen(theme.SECOND, 2.0),
-                                                  name="test split")
+        # long runs: filled min..max bands (BandLine); the low edge is the line of a short one
+        self.loss_line = BandLine(self.loss_plot, theme.pen(theme.ACCENT, 1.5))
+        self.train_line = BandLine(self.accuracy_plot, theme.pen(theme.ACCENT, 1.5))
+        self.test_line = BandLine(self.accuracy_plot, theme.pen(theme.SECOND, 2.0))
+        self.loss_curve = self.loss_line.low
+        self.train_curve = self.train_line.low
+        self.test_curve = self.test_line.low
         self.boundary = BoundaryPlot(theme.add_plot(
             self.graphics, *BoundaryPlot.labels, row=0, col=1, rowspan=2))
         self.graphics.ci.layout.setColumnStretchFactor(0, 3)
@@ -98,8 +101,8 @@ class TrainingView(QWidget):
             text = "no step yet" if found is None else "training curves: this run recorded no loss"
             theme.set_text(self.note, text + ("<br>" + self.boundary.reason
                                               if self.boundary.reason else ""))
-            for curve in (self.loss_curve, self.train_curve, self.test_curve):
-                curve.setData([], [])
+            for line in (self.loss_line, self.train_line, self.test_line):
+                line.clear()
             self._drawn = {}
             return
         index, record = found
@@ -108,15 +111,15 @@ class TrainingView(QWidget):
         target = buckets_for(self.loss_plot)
         x, loss = shared_envelopes.read(run, "loss", index, target, fill=np.inf)
         safe_loss = log_safe(loss, log_bounds(loss))
-        self.loss_curve.setData(x, safe_loss.values)
+        self.loss_line.set_points(x, safe_loss.values)
         apply_x(self.loss_plot, self._step_range, x[0], x[-1])
         apply_y(self.loss_plot, self._loss_range, float(np.log10(safe_loss.values.min())),
                 float(np.log10(safe_loss.values.max())))
         x_train, train = shared_envelopes.read(run, "train_accuracy", index, target, fill=np.nan)
         x_test, test = shared_envelopes.read(run, "test_accuracy", index, target, fill=np.nan)
         shown_train, shown_test = np.isfinite(train), np.isfinite(test)
-        self.train_curve.setData(x_train[shown_train], 100.0 * train[shown_train])
-        self.test_curve.setData(x_test[shown_test], 100.0 * test[shown_test])
+        self.train_line.set_points(x_train[shown_train], 100.0 * train[shown_train])
+        self.test_line.set_points(x_test[shown_test], 100.0 * test[shown_test])
         self._drawn = {"index": index}
         loss_now = record.loss if record.loss is not None else float("nan")
         text = f"step {record.step}, loss {loss_now:.4g}"
