@@ -26,7 +26,10 @@ every measurement in a fresh child process with QT_QPA_PLATFORM=xcb and a fresh 
   the GUI thread.
 
 `--modes before,after` runs each size with the frame-pacing changes of issue 13 switched off
-(the old code paths, selected by gui.lab.controller.FRAME_PACING = False) and on, side by side.
+(the old code paths, selected by gui.lab.controller.FRAME_PACING = False) and on, side by side;
+`--modes separate,after` compares one repaint pass per plot view (Qt's default) with all views
+painted in one pass (gui/lab/repaint.py). "views painted together" lists which views shared a
+pass.
 Goals: ≥ 30 new-data frames/s at 4 × 32, ≥ 20 at 50 × 128, clicks ≤ 100 ms, warm start ≤ 1.5 s.
 """
 
@@ -197,7 +200,11 @@ def play(display: str, modes: list[str], seconds: float, clicks: int, profile: b
             fps = [r["data_fps"] for r in runs]
             lat = [ms for r in runs for ms in r["click_ms"]]
             medians[mode] = statistics.median(fps)
-            print(f"  {depth:3d} × {width:<4d} {mode:>7}: {medians[mode]:5.1f} fps "
+            gui_cpu = statistics.median(1e3 * r["time"]["gui_cpu"] / max(1, r["frames"])
+                                        for r in runs)
+            print(f"  {depth:3d} × {width:<4d} {mode:>8}: GUI thread CPU {gui_cpu:.1f} ms per "
+                  "data frame (less sensitive to other load than frames/s)")
+            print(f"  {depth:3d} × {width:<4d} {mode:>8}: {medians[mode]:5.1f} fps "
                   f"({medians[mode] / goal:.2f}× the ≥ {goal:g} goal; runs "
                   + ", ".join(f"{v:.1f}" for v in fps)
                   + f"), click {statistics.median(lat) if lat else float('nan'):.0f}/"
@@ -217,6 +224,9 @@ def _print_play(depth: int, width: int, goal: float, mode: str, r: dict) -> None
           f"(sigFrame)/s {r['frames'] / s:6.1f}; steps/s {r['steps'] / s:7.1f} "
           f"(steps/frame {r['steps'] / max(1, r['frames']):.1f})")
     print("  paints/s per view: " + ", ".join(f"{k} {v / s:.1f}" for k, v in r["paints"].items()))
+    common = sorted(r.get("pass_sets", {}).items(), key=lambda kv: -kv[1])[:6]
+    print("  views painted together, passes/s: "
+          + "; ".join(f"{k} {v / s:.1f}" for k, v in common))
     f = max(1, r["frames"])
     per = r["time"]
     print(f"  per data frame (ms, wall): worker job {1e3 * per['worker'] / f:.1f} (on a CPU "
@@ -353,6 +363,9 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
 
     if mode == "before":
         controller_module.FRAME_PACING = False
+    elif mode == "separate":     # Qt's default: each plot view painted in its own pass
+        import gui.lab.repaint as repaint_module
+        repaint_module.COALESCE = False
     elif mode == "budget":       # the fixed budget only, Python's GIL switch interval kept
         controller_module.GIL_SWITCH_S = None
     clock = time.perf_counter
@@ -403,6 +416,9 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
     paints = {name: 0 for name in names.values()}
     paint_time.update(dict.fromkeys(paints, 0.0))
     refresh_time = dict.fromkeys(paints, 0.0)
+    pass_sets: dict[str, int] = {}     # which views painted together in one repaint pass
+    pass_views: set[str] = set()
+    state["new_data_seen"] = False
     button = lab.run_bar._buttons[0]
     clicks_log: list[tuple[float, str, bool]] = []   # (time, what, checked)
 
@@ -414,11 +430,19 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
             if not state["on"]:
                 return False
             if kind == QEvent.Type.UpdateRequest and watched is window:
+                if pass_views:
+                    key = "+".join(sorted(pass_views)) + (" (new data)" if state["new_data_seen"]
+                                                          else "")
+                    pass_sets[key] = pass_sets.get(key, 0) + 1
+                pass_views.clear()
+                state["new_data_seen"] = False
                 state["pass"] += 1
             elif kind == QEvent.Type.Paint:
                 name = viewports.get(id(watched))
                 if name is not None:
                     paints[name] += 1
+                    pass_views.add(name.removesuffix("View"))
+                    state["new_data_seen"] |= state["new_data"]
                     if state["painted_pass"] != state["pass"]:
                         state["painted_pass"] = state["pass"]
                         state["passes"] += 1
@@ -436,7 +460,7 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
 
 
     for view in lab.views:
-        original_refresh, view_name = view.refresh, type(view).__name__
+        original_refresh, view_name = view.show_record, type(view).__name__
 
         def timed_refresh(*args, _f=original_refresh, _name=view_name, **kw):
             start = clock()
@@ -447,7 +471,7 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
                     spent = clock() - start
                     refresh_time[_name] += spent
                     totals["refresh"] += spent
-        view.refresh = timed_refresh
+        view.show_record = timed_refresh
 
     def on_frame(_stats) -> None:
         if state["on"]:
@@ -499,7 +523,8 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
     gui_other = gui_busy - totals["refresh"] - totals["paint"]
     result = {"seconds": elapsed, "steps": steps, "frames": state["frames"],
               "passes": state["passes"], "data_fps": state["data_passes"] / elapsed,
-              "paints": paints, "paint_by_view": paint_time, "refresh_by_view": refresh_time,
+              "paints": paints, "pass_sets": pass_sets, "paint_by_view": paint_time,
+              "refresh_by_view": refresh_time,
               "time": {"worker": worker, "refresh": totals["refresh"], "paint": totals["paint"],
                        "other": gui_other, "off_cpu": elapsed - gui_busy, "gui_cpu": gui_cpu,
                        "gui_runqueue": gui_wait, "worker_cpu": worker1[0] - worker0[0],
@@ -559,7 +584,10 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
         run_for(5.0)
         profiler.disable()
         text = io.StringIO()
-        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(15)
+        # BENCH_SORT=tottime BENCH_TOP=40: where the GUI thread's own time goes
+        pstats.Stats(profiler, stream=text).sort_stats(
+            os.environ.get("BENCH_SORT", "cumulative")).print_stats(
+            int(os.environ.get("BENCH_TOP", "15")))
         lines = [ln for ln in text.getvalue().splitlines() if ln.strip()]
         first = next(i for i, ln in enumerate(lines) if "ncalls" in ln)
         result["profile"] = "\n".join(

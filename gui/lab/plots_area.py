@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QWidget
 
+from gui.lab.repaint import coalesce_repaints
+
 LAYOUT_VERSION = 3      # bump when the set of docks changes so old stored layouts are ignored
 FIRST_COLUMN_WEIGHT = 0.85  # the first column (the network diagram) is this much wider
 
@@ -32,6 +34,7 @@ class PlotsArea(QMainWindow):
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
             dock.setWidget(view)
+            coalesce_repaints(view)
             index = len(self._docks)
             self._in_front[index] = True
             dock.visibilityChanged.connect(

@@ -124,3 +124,39 @@ def test_only_views_in_front_redraw_on_a_frame_and_a_raised_tab_catches_up(qtbot
     assert drawn["GradHeatmapView"][-1] == lab.run.newest_step == 1
     assert lab.plots.is_shown(heatmap)
     assert not lab.plots.is_shown(lab.views[1])        # Gradient flow is now behind it
+
+
+def test_a_frame_paints_every_shown_view_in_one_repaint_pass(qtbot):
+    """QGraphicsView repaints as soon as its own scene has processed its changes, so four views
+    redrawn in one frame were painted (and flushed to the screen) in four passes; they must
+    share one (gui/lab/repaint.py)."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QGraphicsView
+
+    from gui.lab.lab_view import LabView
+    lab = LabView()
+    qtbot.addWidget(lab)
+    lab.resize(1400, 900)
+    lab.show()
+    qtbot.wait(100)
+    viewports = {id(gv.viewport()): type(view).__name__ for view in lab.views
+                 if lab.plots.is_shown(view) for gv in view.findChildren(QGraphicsView)}
+    passes: list[set[str]] = [set()]
+
+    class Watch(QObject):
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.UpdateRequest and watched is lab:
+                passes.append(set())
+            elif event.type() == QEvent.Type.Paint and id(watched) in viewports:
+                passes[-1].add(viewports[id(watched)])
+            return False
+    watch = Watch()
+    QApplication.instance().installEventFilter(watch)
+    try:
+        lab.advance(1)
+        qtbot.waitUntil(lambda: set().union(*passes) >= set(viewports.values()), timeout=5000)
+    finally:
+        QApplication.instance().removeEventFilter(watch)
+    painted = [p for p in passes if p]
+    assert len(set(viewports.values())) >= 4
+    assert painted[0] == set(viewports.values()), painted
