@@ -15,12 +15,15 @@ from gui.lab.views import theme
 from gui.lab.views.safe_values import finite_or
 
 MAX_GRID_N, MIN_GRID_N = 90, 12
-MAC_BUDGET = 3e8           # weight multiply-adds per boundary evaluation (a few ms of GEMM)
+# Weight multiply-adds per boundary evaluation: ~10 ms of GEMM here. At 3e8 a 50 × 128 net's
+# boundary took 30 ms of the GUI thread four times a second (12 % of it, bench/bench_app.py);
+# nets up to ~12k weights still get the full 90 × 90 grid.
+MAC_BUDGET = 1e8
 MAX_LIVE_WEIGHTS = 1.5e7   # above this even a 12×12 grid is too slow to evaluate live
 MIN_INTERVAL_S = 0.25      # recompute the boundary at most this often (not every frame)
 NO_BOUNDARY = ("decision boundary: needs the model and 2-D data, which a run file does not "
                "hold")
-COST_SHARE = 8             # ...and wait 8× its compute time, so it takes ≤ ~1/9 of the time
+COST_SHARE = 16            # ...and wait 16× its compute time, so it takes ≤ ~1/17 of the time
 
 
 def grid_size(n_weights: int) -> int:
