@@ -194,3 +194,20 @@ def test_explorer_menu_is_built_on_the_first_right_click_and_owned(qtbot):
     popup.close()
     assert popup is box.menu and box.menu.parent() is graphics
     assert {"View All", "X axis", "Y axis", "Plot Options", "Export\u2026"} <= set(texts)
+
+
+def test_a_lab_plot_does_not_re_render_axis_labels_as_its_range_changes(qtbot, lab_plot,
+                                                                         monkeypatch):
+    from pyqtgraph.graphicsItems import AxisItem as axis_module
+    graphics, plot = lab_plot
+    curve = plot.listDataItems()[0]
+    plot.enableAutoRange()
+    renders = []
+    original = axis_module.AxisItem._updateLabel
+    monkeypatch.setattr(axis_module.AxisItem, "_updateLabel",
+                        lambda self: renders.append(self.orientation) or original(self))
+    for n in range(3, 23):                    # 20 frames, each one changes both ranges
+        curve.setData(list(range(n)), [k * k for k in range(n)])
+        QApplication.processEvents()
+    assert plot.viewRange()[0][1] >= 21      # the ranges did follow the data
+    assert renders == []                     # (the hidden top/right axes did, each frame)

@@ -88,6 +88,8 @@ def add_plot(graphics: pg.GraphicsLayoutWidget | pg.GraphicsLayout, title: str, 
         axis.enableAutoSIPrefix(False)
     plot = graphics.addPlot(row=row, col=col, rowspan=rowspan, colspan=colspan, axisItems=axes,
                             enableMenu=False)
+    for side in ("top", "right"):   # pyqtgraph's hidden axes: their labels too, every frame
+        plot.getAxis(side).enableAutoSIPrefix(False)
     adopt_menus(plot, owner if owner is not None else graphics)
     narrowable(plot.titleLabel)
     if log_y:
