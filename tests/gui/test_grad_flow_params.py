@@ -248,3 +248,15 @@ def test_labels_refit_when_the_plot_narrows(qtbot, probe_run):
                     + view.axis.metrics.horizontalAdvance(b)) / 2
             assert half <= (x1 - x0) * px_per_x, (a, b, width)
     assert "…layers[0].ff" not in wide
+
+
+def test_a_built_in_run_after_a_probe_run_keeps_no_probe_marks(qtbot, probe_run):
+    trainer = Trainer(ExperimentConfig(depth=3, width=12, n_samples=200, batch_size=32, seed=3))
+    live = TrainerRun(trainer)
+    live.append(trainer.step())
+    for cls in (GradFlowView, UpdateRatioView):
+        view = shown(qtbot, cls, probe_run)
+        assert n_points(view.bias_marks) > 0 and n_points(view.weight_line) > 0
+        view.reset_view(live)
+        assert n_points(view.bias_marks) == 0 and n_points(view.weight_line) == 0
+        assert view.axis.labels == [] and len(view.axis.bands.opts["x0"]) == 0

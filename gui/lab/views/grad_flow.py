@@ -259,5 +259,7 @@ def _draw(item, x: np.ndarray, drawn: np.ndarray, raw: np.ndarray, present: np.n
     not on the log axis); a line joins two points whose `join` ranks are neighbours (none when
     `join` is None)."""
     keep = (raw != 0) & present
+    if not keep.any() and (item.xData is None or not len(item.xData)):
+        return      # empty and staying empty (a built-in run's bias marks): skip the setData
     connect = np.zeros(int(keep.sum()), bool) if join is None else consecutive(join[keep])
     item.setData(x[keep], drawn[keep], connect=connect)

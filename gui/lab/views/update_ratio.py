@@ -73,6 +73,8 @@ class UpdateRatioView(QWidget):
         """New architecture: x range = parameter layers."""
         self._groups = run_groups(run)
         self.axis.set_groups(self._groups)
+        self.weight_line.setData([], [])
+        self.bias_marks.setData([], [])
         self.band_label.setPos(0.6, np.log10(HEALTHY_HIGH))
         self._y_range.reset()
         self.show_record(run)
@@ -103,9 +105,10 @@ class UpdateRatioView(QWidget):
         self.curve.setData(layers, safe.values,
                            connect="all" if not named else np.zeros(len(layers), bool))
         weights = (kinds == "weight") & named
-        self.weight_line.setData(layers[weights], safe.values[weights])
         biases = kinds == "bias"
-        self.bias_marks.setData(layers[biases], safe.values[biases])
+        if named:       # built-in runs have neither
+            self.weight_line.setData(layers[weights], safe.values[weights])
+            self.bias_marks.setData(layers[biases], safe.values[biases])
         names = [groups.names[k] for k in np.flatnonzero(updated)] if len(groups) == len(
             ratio) else []
         self._layers, self._values, self._step = layers, safe.values, record.step
