@@ -410,3 +410,34 @@ def test_diagram_marks_normalized_layers(qtbot, normalization, mark):
         all("·" not in label for label in hidden)
     assert ("-normalised" in view._layer_names[1]) == bool(mark)
     assert ("norm before each hidden activation" in view.legend_label.text) == bool(mark)
+
+
+def test_diagram_legend_shows_every_line_of_its_text(qtbot):
+    """The legend is HTML: a bare '<' in "|f′(z)| < 0.05" once swallowed the rest of the
+    saturation line and the pulse line (they were drawn run together, cut off)."""
+    trainer = make_trainer(steps=2, activation="sigmoid", saturation_threshold=0.05)
+    view = make_view(qtbot, NetworkDiagramView, trainer)
+    redraw(view, trainer, force=True)
+    shown = view.legend_label.item.toPlainText()
+    assert "|f′(z)| < 0.05 for every training sample (not dead)" in shown
+    assert "blue band = backward pulse" in shown.splitlines()[-1]
+
+
+def test_no_lab_label_holds_a_bare_less_than_sign(qtbot):
+    """Every Lab label is HTML: a '<' that does not open a tag hides text up to the next tag."""
+    import re
+
+    from gui.lab.lab_view import LabView
+    lab = LabView()
+    qtbot.addWidget(lab)
+    lab.set_config(lab.config().replace(activation="sigmoid", depth=3, width=8,
+                                        saturation_threshold=0.05))
+    lab.advance(12)
+    for dock in lab.plots.docks():
+        dock.raise_()
+    lab.advance(1)
+    labels = [item for gv in lab.findChildren(pg.GraphicsView) for item in gv.scene().items()
+              if isinstance(item, pg.LabelItem)]
+    assert len(labels) >= 10
+    bare = [label.text for label in labels if re.search(r"<(?![a-zA-Z/!])", label.text)]
+    assert not bare, bare

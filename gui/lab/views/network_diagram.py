@@ -236,11 +236,12 @@ class NetworkDiagramView(QWidget):
     # ----- text -------------------------------------------------------------------------------
     def _legend_html(self, run: Run) -> str:
         """What the colours and marks mean (with the definitions of dead and saturated)."""
-        saturated = "saturated on the dataset: |f′(z)| < the threshold for every sample"
+        # "&lt;": a bare "<" in the label's HTML swallowed the text up to the next tag
+        saturated = "saturated on the dataset: |f′(z)| &lt; the threshold for every sample"
         record = self._record
         threshold = config_value(run, "saturation_threshold")
         if record is not None and threshold is not None:
-            saturated = (f"saturated on the dataset: |f′(z)| < "
+            saturated = (f"saturated on the dataset: |f′(z)| &lt; "
                          f"{threshold:g} for every training sample "
                          f"(not dead), as of step {self._window}")
         aggregated = ""
