@@ -79,6 +79,10 @@ def test_points_are_parameters_with_module_ticks_and_bands(qtbot, probe_run):
     np.testing.assert_array_equal(view.weight_line.xData, weights)
     np.testing.assert_array_equal(view.bias_marks.xData, biases)
     assert view.legend.getLabel(view.bias_marks) is not None
+    # the input's signal a probe run does not record is no point and does not stretch the axis
+    assert n_points(view.signal) == 2
+    top = np.log10(max(record.grad_norm.max(), record.signal_norm.max()))
+    assert view.plot.getViewBox().viewRange()[1][1] < top + 0.5
 
 
 def test_hovering_a_point_names_its_parameter(qtbot, probe_run):

@@ -169,7 +169,7 @@ class GradFlowView(QWidget):
                        "signal": signal_drawn, "trail": trail.values}
         band = self.theory.predicted[np.isfinite(self.theory.predicted)
                                      & (self.theory.predicted > 0)]
-        drawn = np.concatenate([grads.values, signal.values, trail.values.ravel(),
+        drawn = np.concatenate([grads.values, signal.values[recorded], trail.values.ravel(),
                                 np.clip(band, bounds.floor, bounds.ceiling)])
         low, high = float(drawn.min()), float(drawn.max())
         self._extremes = (min(self._extremes[0], low), max(self._extremes[1], high))
