@@ -14,10 +14,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.lab.fixed_label import fix_label_size
+
 MAX_STEPS_PER_FRAME = 1000
 STEP_LABEL_WIDTH = 96            # "Step 1,234,567"
 RATE_LABEL_WIDTH = 110
 COMPACT_RATE_LABEL_WIDTH = 90    # "12,345 steps/s"
+# The widest texts the fixed-size readouts must hold (a changing text never re-lays them out)
+WIDEST_STEP = "Step <b>999,999,999</b>"
+WIDEST_RATE = {False: "99,999 steps/s · 9,999/frame", True: "99,999 steps/s"}
 
 
 class RunActions:
@@ -101,11 +106,10 @@ class RunBar(QWidget):
         self._rate_label.setToolTip(
             "Training steps per second (measured) and steps run per redrawn frame"
         )
-        for label, width in ((self._step_label, STEP_LABEL_WIDTH),
-                             (self._rate_label, RATE_LABEL_WIDTH)):
-            label.setMinimumWidth(width)
+        for label in (self._step_label, self._rate_label):
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             layout.addWidget(label)
+        fix_label_size(self._step_label, WIDEST_STEP, STEP_LABEL_WIDTH)
         self._rate = (0.0, 0)
         self._compact = False
         self._set_compact(True)
@@ -129,8 +133,8 @@ class RunBar(QWidget):
                  else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for button in self._buttons:
             button.setToolButtonStyle(style)
-        self._rate_label.setMinimumWidth(COMPACT_RATE_LABEL_WIDTH if compact
-                                         else RATE_LABEL_WIDTH)
+        fix_label_size(self._rate_label, WIDEST_RATE[compact],
+                       COMPACT_RATE_LABEL_WIDTH if compact else RATE_LABEL_WIDTH)
         self._show_rate()
 
     def steps_per_frame(self) -> int:

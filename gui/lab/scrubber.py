@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
+from gui.lab.fixed_label import fix_label_size
+
 LABEL_WIDTH = 150     # "step 1,234,567 of 1,234,567"
 ROW_HEIGHT = 20
 
@@ -28,7 +30,7 @@ class RunScrubber(QWidget):
         self.slider.setToolTip("Drag to any recorded step: every view shows that step "
                                "(training pauses). 'Follow newest' returns to the live step.")
         self.label = QLabel("no step yet")
-        self.label.setFixedWidth(LABEL_WIDTH)   # a changing text never re-lays the Lab out
+        fix_label_size(self.label, "step 999,999,999 of 999,999,999", LABEL_WIDTH)
         self.follow_button = QToolButton()
         self.follow_button.setText("Follow newest")
         self.follow_button.setToolTip("Show the newest step again, and every new one")

@@ -160,3 +160,43 @@ def test_a_frame_paints_every_shown_view_in_one_repaint_pass(qtbot):
     painted = [p for p in passes if p]
     assert len(set(viewports.values())) >= 4
     assert painted[0] == set(viewports.values()), painted
+
+
+def test_step_and_rate_readouts_never_re_lay_the_window_out(qtbot):
+    """The run bar's and scrubber's readouts change every frame; a label whose size can change
+    sent a layout request up to the main window each time (8 re-layouts a frame)."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    window = create_main_window()
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    lab = window.tab_widgets()[1]
+    window.tabs.setCurrentWidget(lab)
+    qtbot.wait(50)
+    requests: list[str] = []
+
+    class Watch(QObject):
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.LayoutRequest:
+                requests.append(type(watched).__name__)
+            return False
+    watch = Watch()
+    QApplication.instance().installEventFilter(watch)
+    try:
+        for _ in range(50):               # the window settles first
+            qtbot.wait(20)
+            if not requests:
+                break
+            requests.clear()
+        for k in range(5):
+            lab.run_bar.show_progress(10 ** (2 * k) + 7, 1234.5 * k, 3 * k)
+            lab.scrubber.show_run(10 ** k, 10 ** (2 * k) + 7)
+            QApplication.processEvents()
+    finally:
+        QApplication.instance().removeEventFilter(watch)
+    assert requests == [], sorted(set(requests))
+    assert lab.run_bar.step_text() == "Step <b>100,000,007</b>"
+    step_label = lab.run_bar._step_label
+    assert step_label.sizeHint().width() <= step_label.width()      # the text fits
