@@ -93,9 +93,12 @@ def test_death_lines_keep_a_one_record_spike_of_a_million(qtbot, long_run):
     assert len(x) < 5_000                                    # decimated to the plot's width
     assert y.max() == pytest.approx(97.0)                    # the spike survived
     assert x[np.argmax(y)] <= SPIKE + 1 < x.max()            # at its step (bucket start)
-    assert line.fill.isVisible()                             # drawn as a filled min..max band
-    np.testing.assert_array_equal(line.low.xData, line.high.xData)
-    assert (line.low.yData <= line.high.yData).all()
+    assert line.band.isVisible() and not line.band.path().isEmpty()   # a filled band
+    edge_x, low, high = line._edges
+    assert (low <= high).all() and (np.diff(edge_x) > 0).all()
+    polygon = line.band.path().toFillPolygon()
+    assert polygon.boundingRect().top() == pytest.approx(low.min())
+    assert polygon.boundingRect().bottom() == pytest.approx(97.0)
     assert view._dead_lines[0].drawn()[1].max() < 10.0       # and only in its layer
     view.show_record(long_run, SPIKE - 1)                    # scrubbed to before the spike
     x, y = line.drawn()
@@ -111,8 +114,9 @@ def test_short_death_line_is_drawn_as_is(qtbot, long_run):
     view = _shown(qtbot, DeathView, long_run)
     view.show_record(long_run, 99)
     line = view._dead_lines[1]
-    np.testing.assert_array_equal(line.low.yData, 100.0 * long_run.series("dead_window")[:100, 1])
-    assert not line.fill.isVisible() and line.high.xData is None or not len(line.high.xData)
+    np.testing.assert_array_equal(line.line.yData,
+                                  100.0 * long_run.series("dead_window")[:100, 1])
+    assert not line.band.isVisible()
 
 
 def test_death_csv_is_full_resolution(qtbot, long_run):
@@ -126,15 +130,16 @@ def test_death_csv_is_full_resolution(qtbot, long_run):
 
 def test_training_lines_keep_a_loss_spike_and_the_csv_every_record(qtbot, long_run):
     view = _shown(qtbot, TrainingView, long_run)
-    low, high = view.loss_line.low, view.loss_line.high
-    x, loss = np.append(low.xData, high.xData), np.append(low.yData, high.yData)  # not log10
+    x, loss = view.loss_line.drawn()                         # values, not log10
     assert len(x) < 5_000 and loss.max() == pytest.approx(1e3)
     assert loss.min() == pytest.approx(1.0 / np.sqrt(T))    # the last (smallest) loss too
-    assert view.loss_line.fill.isVisible()
-    train = np.append(view.train_line.low.yData, view.train_line.high.yData)
+    assert view.loss_line.band.isVisible()
+    top = view.loss_line.band.path().toFillPolygon().boundingRect().bottom()
+    assert top == pytest.approx(3.0)                         # log10 of the spike on the log axis
+    train = view.train_line.drawn()[1]
     assert train.min() == pytest.approx(1.0) and train.max() == pytest.approx(50.0)
     view.show_record(long_run, SPIKE - 100)
-    assert view.loss_line.high.yData.max() == pytest.approx(1.0)
+    assert view.loss_line.drawn()[1].max() == pytest.approx(1.0)
     image = view.grab().toImage()
     assert len({image.pixel(i, j) for i in range(0, image.width(), 7)
                 for j in range(0, image.height(), 7)}) > 20

@@ -3,8 +3,9 @@
 At one bucket per pixel column, a line through every record covers, in each column, the range
 from the bucket's min to its max: a band. Stroking that as min/max zig-zags with a wide pen is
 what made a noisy million-record line cost tens of ms (and seconds antialiased); filling the
-band between its min edge and its max edge (both stroked with the line's pen) draws the same
-area at a fraction of the cost. Where every bucket is one record the line is drawn as is.
+band (one path: the polygon of its max edge and its min edge, outlined in the line's pen) draws
+the same area at a fraction of the cost. Where every bucket is one record the line is drawn as
+is.
 """
 
 from __future__ import annotations
@@ -12,48 +13,62 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QGraphicsPathItem
 
 from gui.lab.views.history_cache import bands
 
 
 class BandLine:
-    """One series' line in `plot`: its low edge (the legend's item), high edge and fill."""
+    """One series' line in `plot`: a curve (the legend's item) drawn while every bucket is one
+    record, else one filled, outlined path of the band (its edges in the line's pen)."""
 
     def __init__(self, plot: pg.PlotItem, pen: QPen) -> None:
         """Create the items in `plot` (which owns them until remove())."""
         self.plot = plot
-        self.low = plot.plot(pen=pen)
-        self.high = plot.plot(pen=pen)
-        self.fill = pg.FillBetweenItem(self.low, self.high, brush=pg.mkBrush(pen.color()))
-        self.fill.setVisible(False)
-        plot.addItem(self.fill)
+        self.band = QGraphicsPathItem()
+        self.band.setPen(pen)
+        self.band.setBrush(pg.mkBrush(pen.color()))
+        self.band.setVisible(False)
+        plot.addItem(self.band)
+        self.line = plot.plot(pen=pen)
+        self._edges: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def set_points(self, x: np.ndarray, values: np.ndarray) -> None:
         """Draw EnvelopeCache.read's points (x (P,), values (P,)) of one series."""
         edge_x, low, high = bands(x, values)
         if len(edge_x) == len(x):                 # one record per bucket: the line itself
-            self.high.setData([], [])
-            self.fill.setVisible(False)
-            self.low.setData(x, values)
+            self._edges = None
+            self.band.setVisible(False)
+            self.line.setData(x, values)
             return
-        self.low.setData(edge_x, low)
-        self.high.setData(edge_x, high)
-        self.fill.setVisible(True)
+        if self._edges is None:
+            self.line.setData([], [])
+        self._edges = (edge_x, low, high)
+        y = np.concatenate([high, low[::-1]])
+        if self.line.opts["logMode"][1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                y = np.log10(y)
+        path = pg.arrayToQPath(np.concatenate([edge_x, edge_x[::-1]]).astype(np.float64), y)
+        path.closeSubpath()
+        self.band.setPath(path)
+        self.band.setVisible(True)
 
     def clear(self) -> None:
         """Draw nothing."""
-        self.fill.setVisible(False)
-        self.low.setData([], [])
-        self.high.setData([], [])
+        self._edges = None
+        self.band.setVisible(False)
+        self.line.setData([], [])
 
     def drawn(self) -> tuple[np.ndarray, np.ndarray]:
-        """(x, y) of every drawn edge point (the low edge's, then the high edge's)."""
-        parts = [c.getData() for c in (self.low, self.high) if c.xData is not None]
-        if not parts:
+        """(x, y) of every drawn point: the line's, or the band's low then high edge."""
+        if self._edges is not None:
+            edge_x, low, high = self._edges
+            return np.concatenate([edge_x, edge_x]), np.concatenate([low, high])
+        if self.line.xData is None:
             return np.zeros(0), np.zeros(0)
-        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+        return self.line.xData, self.line.yData
 
     def remove(self) -> None:
         """Take the items out of the plot."""
-        for item in (self.fill, self.low, self.high):
+        for item in (self.band, self.line):
             self.plot.removeItem(item)

@@ -102,7 +102,7 @@ class DeathView(QWidget):
             name = f"h{layer + 1}" if labelled else None
             self._dead_lines.append(BandLine(self.lines_plot, theme.pen(color, 1.8)))
             if name is not None:
-                self.legend.addItem(self._dead_lines[-1].low, name)
+                self.legend.addItem(self._dead_lines[-1].line, name)
             self._saturation_curves.append(self.lines_plot.plot(pen=theme.pen(color, 1.2,
                                                                               dashed=True)))
         names = {site.activation for site in run.topology.sites}

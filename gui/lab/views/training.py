@@ -46,13 +46,13 @@ class TrainingView(QWidget):
             plot.disableAutoRange()   # sticky ranges below: refitting every frame costs ms
         self._step_range = StickyRange(pad_low=0.0, pad_high=0.15, min_pad=10.0)
         self._loss_range = StickyRange(pad_low=0.1, pad_high=0.1, min_pad=0.1)
-        # long runs: filled min..max bands (BandLine); the low edge is the line of a short one
+        # long runs: filled min..max bands (BandLine); short ones: the line itself
         self.loss_line = BandLine(self.loss_plot, theme.pen(theme.ACCENT, 1.5))
         self.train_line = BandLine(self.accuracy_plot, theme.pen(theme.ACCENT, 1.5))
         self.test_line = BandLine(self.accuracy_plot, theme.pen(theme.SECOND, 2.0))
-        self.loss_curve = self.loss_line.low
-        self.train_curve = self.train_line.low
-        self.test_curve = self.test_line.low
+        self.loss_curve = self.loss_line.line
+        self.train_curve = self.train_line.line
+        self.test_curve = self.test_line.line
         self.boundary = BoundaryPlot(theme.add_plot(
             self.graphics, *BoundaryPlot.labels, row=0, col=1, rowspan=2))
         self.graphics.ci.layout.setColumnStretchFactor(0, 3)
