@@ -14,7 +14,6 @@ import numpy as np
 import torch
 
 from actiscope_probe.runformat import Manifest, RunWriteError, RunWriter
-from actiscope_probe.site_columns import Layout, site_columns
 from actiscope_probe.sites import SiteState
 
 
@@ -45,7 +44,6 @@ class Sink:
         self._on_failure = on_failure
         self._queue: queue.Queue[Pending | None] = queue.Queue()
         self.failed = False
-        self._layout: Layout | None = None
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"actiscope-probe-rank{rank}")
         self._thread.start()
@@ -109,12 +107,36 @@ class Sink:
             row.update(grad_norm=grad, weight_norm=weight, update_ratio=ratio)
             if not np.all(np.isfinite(grad[p.grad_index])) and not row.get("skipped"):
                 row.update(diverged=True, message="A gradient norm is not finite.")
-        if p.sites:
-            if self._layout is None or self._layout.n != len(p.sites):
-                self._layout = Layout(p.sites)  # the topology is fixed once the run started
-            site_columns(self._layout, parts, p.units, p.unit_counts, row)
+        self._site_columns(p, parts, row)
         self._logged(p.logs, row)
         return row
+
+    def _site_columns(self, p: Pending, parts: dict[str, np.ndarray],
+                      row: dict[str, Any]) -> None:
+        if not p.sites or f"w{p.sites[0].index}" not in parts:
+            return
+        n = len(p.sites)
+        signal, dead_b, sat_b, dead_w = (np.full(n, np.nan) for _ in range(4))
+        unit_grad, dead_u, sat_u = [], [], []
+        for i, site in enumerate(p.sites):
+            window = parts[f"w{i}"]
+            dead_w[i], _, dead_mask, sat_mask = site.fractions(window)
+            if f"b{i}" in parts:
+                dead_b[i], sat_b[i], _, _ = site.fractions(parts[f"b{i}"])
+            if f"s{i}" in parts:
+                signal[i] = float(parts[f"s{i}"][0])  # already a norm
+            if p.units:
+                count = p.unit_counts[i] if i < len(p.unit_counts) else 0.0
+                grads = parts.get(f"u{i}")
+                unit_grad.append(grads / count if grads is not None and count
+                                 else np.full(site.width, np.nan))
+                false = np.zeros(site.width, bool)
+                dead_u.append(dead_mask if dead_mask is not None else false)
+                sat_u.append(sat_mask if sat_mask is not None else false)
+        row.update(signal_norm=signal, dead_batch=dead_b, saturated_batch=sat_b,
+                   dead_window=dead_w)
+        if p.units:
+            row.update(unit_grad=unit_grad, dead_units=dead_u, saturated_units=sat_u)
 
     @staticmethod
     def _logged(logs: dict[str, Any], row: dict[str, Any]) -> None:

@@ -20,9 +20,11 @@ call in a small module that these hooks then watch like any activation module.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -134,6 +136,18 @@ class SiteState:
     def measured(self) -> bool:
         """False for kinds whose dead/saturated state cannot be read from the output."""
         return self.kind not in UNMEASURED
+
+    def fractions(self, peaks: Any) -> tuple[float, float, Any, Any]:
+        """(dead fraction, saturated fraction, dead mask, saturated mask) from host peaks."""
+        if not self.measured:
+            return math.nan, math.nan, None, None
+        dead = peaks == 0
+        share = 1.0 / max(dead.size, 1)
+        if self.kind not in SATURATING:  # never saturated: no mask (the sink fills in False)
+            return np.count_nonzero(dead) * share, 0.0, dead, None
+        saturated = (peaks < SATURATION_THRESHOLD) & ~dead
+        return np.count_nonzero(dead) * share, np.count_nonzero(saturated) * share, dead, \
+            saturated
 
 
 def find_sites(model: nn.Module) -> list[SiteState]:
