@@ -11,6 +11,7 @@ from core.config import ExperimentConfig
 from core.runs import FileRun, TrainerRecorder
 from core.trainer import Trainer
 from gui.lab.views import DeathView, TrainingView
+from gui.lab.views.history_cache import ClampCounts, SeriesCache
 
 T = 1_000_000
 SPIKE = 654_321
@@ -146,3 +147,17 @@ def test_training_lines_keep_a_loss_spike_and_the_csv_every_record(qtbot, long_r
     headers, data = view.export_targets()[0].csv()
     assert data.shape == (SPIKE - 99, 4)
     np.testing.assert_array_equal(data[:, 1], long_run.series("loss")[:SPIKE - 99])
+
+
+def test_clamp_counts_of_a_long_run_equal_direct_counts(long_run):
+    loss = long_run.series("loss").copy()
+    loss[[10, 500_000, 900_000]] = [0.0, np.inf, np.nan]
+    loss[700_000] = -1.0
+    run = LongRun(long_run._base, {"loss": loss})
+    counts = ClampCounts(SeriesCache())
+    for index in (5, 10, 499_999, 500_000, 800_000, -1):
+        stop = (index % T) + 1
+        part = loss[:stop]
+        want = (int(np.count_nonzero(np.isfinite(part) & (part <= 0))),
+                int(np.count_nonzero(~np.isfinite(part))))
+        assert counts.read(run, "loss", index) == want

@@ -168,5 +168,55 @@ class EnvelopeCache:
         return envelope
 
 
+def _flag_counts(values: np.ndarray) -> np.ndarray:
+    """(k, 2) int64: per record of (k,) values, 1 where finite and <= 0, 1 where not finite."""
+    finite = np.isfinite(values)
+    return np.stack([finite & (values <= 0), ~finite], axis=1).astype(np.int64)
+
+
+class ClampCounts:
+    """How many values of a (T,) series up to a record are <= 0 and how many are not finite
+    (what a log axis clamps), from running totals kept per run for long runs: O(1) a frame."""
+
+    def __init__(self, series: SeriesCache) -> None:
+        self._series = series
+        # (id(run), name) -> (run ref, running totals (GrowingArray (T, 2)), step of the last)
+        self._entries: dict[tuple, tuple] = {}
+
+    def read(self, run: Run, name: str, index: int) -> tuple[int, int]:
+        """(finite values <= 0, non-finite values) among records [0, index]."""
+        n = len(run)
+        stop = _stop(n, index)
+        if not stop:
+            return 0, 0
+        if n <= DIRECT_RECORDS:
+            counts = _flag_counts(self._series.read(run, name, index)[1]).sum(axis=0)
+            return int(counts[0]), int(counts[1])
+        key = (id(run), name)
+        steps = run.steps()
+        entry = self._entries.get(key)
+        totals, count = np.zeros((0, 2), np.int64), 0
+        if entry is not None and entry[0]() is run:
+            _, totals, count, last_step = entry
+            if count > n or (count and steps[count - 1] != last_step):
+                totals, count = np.zeros((0, 2), np.int64), 0
+        if count < n:
+            if len(totals) < n:                   # room for twice what is there (appends)
+                bigger = np.empty((max(n, 2 * count), 2), np.int64)
+                bigger[:count] = totals[:count]
+                totals = bigger
+            for start in range(count, n, 1 << 18):
+                stop_piece = min(n, start + (1 << 18))
+                flags = _flag_counts(run.series(name, slice(start, stop_piece)))
+                totals[start:stop_piece] = np.cumsum(flags, axis=0) + (
+                    totals[start - 1] if start else 0)
+            count = n
+            self._entries = {k: e for k, e in self._entries.items() if e[0]() is not None}
+            self._entries[key] = (weakref.ref(run), totals, count, int(steps[n - 1]))
+        found = totals[stop - 1]
+        return int(found[0]), int(found[1])
+
+
 shared_series = SeriesCache()
 shared_envelopes = EnvelopeCache(shared_series)
+shared_clamp_counts = ClampCounts(shared_series)

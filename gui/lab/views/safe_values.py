@@ -70,20 +70,12 @@ def finite_or(values: np.ndarray, fill: float) -> np.ndarray:
 
 def clamp_counts_text(safe: LogSafe) -> str:
     """'' or a short note such as '2 at 0 (underflow), 1 non-finite' for a legend."""
-    parts = []
-    if safe.underflow.any():
-        parts.append(f"{int(safe.underflow.sum())} at 0 (underflow)")
-    if safe.nonfinite.any():
-        parts.append(f"{int(safe.nonfinite.sum())} non-finite (diverged)")
-    return ", ".join(parts)
+    return counts_text(int(np.count_nonzero(safe.underflow)),
+                       int(np.count_nonzero(safe.nonfinite)))
 
 
-def clamp_counts_text_of(values: np.ndarray, bounds: LogBounds) -> str:
-    """clamp_counts_text(log_safe(values, bounds)) without building the clamped copy."""
-    a = np.asarray(values, dtype=np.float64)
-    finite = np.isfinite(a)
-    underflow = int(np.count_nonzero(a[finite] < bounds.floor)) if a.size else 0
-    nonfinite = a.size - int(np.count_nonzero(finite))
+def counts_text(underflow: int, nonfinite: int) -> str:
+    """clamp_counts_text from the two counts."""
     parts = []
     if underflow:
         parts.append(f"{underflow} at 0 (underflow)")

@@ -11,10 +11,15 @@ from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.band_line import BandLine
 from gui.lab.views.boundary_plot import BoundaryPlot
-from gui.lab.views.history_cache import buckets_for, shared_envelopes, shared_series
+from gui.lab.views.history_cache import (
+    buckets_for,
+    shared_clamp_counts,
+    shared_envelopes,
+    shared_series,
+)
 from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.run_view import config_value, record_at
-from gui.lab.views.safe_values import clamp_counts_text_of, log_bounds, log_safe
+from gui.lab.views.safe_values import counts_text, log_bounds, log_safe
 from gui.lab.views.sticky_range import StickyRange, apply_x, apply_y
 
 
@@ -126,8 +131,7 @@ class TrainingView(QWidget):
         if shown_test.any():
             _, tests = shared_series.read(run, "test_accuracy", index)
             text += f", test accuracy {100.0 * _last_finite(tests):.1f} %"
-        _, losses = shared_series.read(run, "loss", index)
-        clamped = clamp_counts_text_of(losses, log_bounds(loss))
+        clamped = counts_text(*shared_clamp_counts.read(run, "loss", index))
         if clamped:
             text += f"; loss: {clamped}, drawn at the axis ends"
         if record.diverged:
