@@ -32,12 +32,26 @@ def window_shortcuts(window: QWidget) -> set[str]:
 
 
 class WindowShortcuts(QObject):
-    """An application event filter owned by `window`: its menu shortcuts win over text fields."""
+    """Owned by `window`: its menu shortcuts win over the focused text field.
+
+    It filters only the widgets of the window that take the keyboard focus (ShortcutOverride
+    goes to the focus widget), not every event of the application: an application-wide Python
+    filter was called for each of the thousands of events a second the Lab makes while it
+    plays. Qt removes the filter from those widgets when this object dies.
+    """
 
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self._window = window
-        QApplication.instance().installEventFilter(self)   # removed when this object dies
+        app = QApplication.instance()
+        app.focusChanged.connect(self._on_focus_changed)
+        focused = app.focusWidget()
+        if focused is not None:
+            self._on_focus_changed(None, focused)
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is not None and new.window() is self._window:
+            new.installEventFilter(self)     # installed once: a second call only moves it
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         """Hide ShortcutOverride for the window's shortcuts from the focused widget."""

@@ -340,3 +340,31 @@ def test_scrubber_shows_a_recorded_step_in_every_view_and_follows_again(lab, qtb
     assert "(newest)" in lab.scrubber.label.text() and not lab.scrubber.follow_button.isEnabled()
     lab.step_once()                                # a new step is drawn live
     assert views["GradFlowView"]._step == newest + 1
+
+
+def test_window_shortcuts_filter_only_the_focused_fields(qtbot, monkeypatch):
+    """The filter sees the focused field's events, not every event of a playing Lab (an
+    application-wide Python filter was called thousands of times a second)."""
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app import create_main_window
+    from gui.window_shortcuts import WindowShortcuts
+    seen: list[str] = []
+    original = WindowShortcuts.eventFilter
+
+    def spy(self, watched, event):
+        seen.append(type(watched).__name__)
+        return original(self, watched, event)
+    monkeypatch.setattr(WindowShortcuts, "eventFilter", spy)
+    window = create_main_window()
+    qtbot.addWidget(window)
+    window.show()
+    lab = window.tab_widgets()[1]
+    window.tabs.setCurrentWidget(lab)
+    lab.panel.editor("noise").input_widget().setFocus()
+    QApplication.processEvents()
+    seen.clear()
+    lab.advance(5)
+    for _ in range(5):
+        QApplication.processEvents()
+    assert set(seen) <= {"QLineEdit"}, sorted(set(seen))
