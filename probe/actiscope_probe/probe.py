@@ -6,9 +6,9 @@
   `output.register_hook` for ‖∂L/∂a‖; never a full backward hook. Per-unit `unit_grad` is mean
   |∂L/∂a| at the site's output (the inplace-safe quantity), recorded every `units_every`-th record.
 - Sampling: the first 20 optimizer steps, then every `every` steps, or (every=None) a stride
-  chosen from the probe's own timers to stay inside `budget`. If even the dead-since-window masks
-  exceed half the budget, they too are updated only every `window_stride` steps (dead since the
-  window start then means dead on every sampled batch).
+  chosen from measured step times to stay inside `budget` (budget.py). The dead-since-window
+  masks are updated on every step, unless they alone would exceed the budget (a tiny model): then
+  every `window_stride` steps (dead since the window start then means dead on every sampled batch).
 - Windows: `epoch()` starts one (Lightning: each epoch); until it is first called, every
   `window_steps` steps.
 - AMP: a GradScaler passed as `scaler=` or found beside the attach() call is watched; a drop of
