@@ -30,6 +30,7 @@ from core.runs.model import (
 from core.runs.rank_data import RankData
 
 _LIST_SERIES = frozenset(PARAM_COLUMNS + SITE_COLUMNS)
+RECORDS_KEPT = 16       # records kept after a read: every view of a frame reads the same few
 
 
 class FileRun:
@@ -49,6 +50,7 @@ class FileRun:
         self._base = self._ranks[0]
         self._lock = threading.RLock()
         self._n = 0
+        self._records: dict[int, StepRecord] = {}   # read records (final: index < _n)
         self._capabilities: frozenset[str] = frozenset()
         self.poll()
 
@@ -186,19 +188,30 @@ class FileRun:
             return values
 
     def record(self, index: int) -> StepRecord:
-        """Every field of record `index` (negative counts from the newest), ranks merged."""
+        """Every field of record `index` (negative counts from the newest), ranks merged; its
+        arrays are read-only (the record is shared by every reader)."""
         with self._lock:
             if not -self._n <= index < self._n:
                 raise IndexError(f"Record {index} is out of range for a run of "
                                  f"{self._n} records.")
             index %= self._n
+            found = self._records.get(index)
+            if found is not None:
+                return found
             values = self._base.record(index)
             step = values["step"]
             for data in list(self._ranks.values())[1:]:
                 present, where = matching_rows(data.steps, np.array([step]))
                 if present[0]:
                     merge_record(values, data.record(int(where[0])))
-            return StepRecord.from_columns(values)
+            for value in values.values():
+                if isinstance(value, np.ndarray):
+                    value.flags.writeable = False      # shared by every view that reads it
+            record = StepRecord.from_columns(values)
+            if len(self._records) >= RECORDS_KEPT:
+                self._records.clear()
+            self._records[index] = record
+            return record
 
     def step_index(self, step: int) -> int:
         """Index of the newest record at or before `step` (0 if `step` precedes them all)."""
