@@ -166,7 +166,8 @@ def main() -> None:
     rounds = 3 if args.quick else args.rounds
     print(f"torch {torch.__version__}, 1 thread, {rounds} interleaved rounds per model, "
           f"actiscope_probe from {Path(actiscope_probe.__file__).parent}")
-    print("ratio = wall time with the probe / without; self = the probe's own timers' estimate")
+    print("ratio = wall time with the probe / without; (self) = the probe's own estimate (default: "
+          "its sampler's; all-every-step: its timers in the run file)")
     print(f"{'model':<24} {'plain ms/step':>13} {'default':>9} {'(self)':>7} {'stride':>7} "
           f"{'all-every-step':>15} {'(self)':>7}")
     with tempfile.TemporaryDirectory() as folder:
