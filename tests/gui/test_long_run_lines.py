@@ -161,3 +161,15 @@ def test_clamp_counts_of_a_long_run_equal_direct_counts(long_run):
         want = (int(np.count_nonzero(np.isfinite(part) & (part <= 0))),
                 int(np.count_nonzero(~np.isfinite(part))))
         assert counts.read(run, "loss", index) == want
+
+
+def test_training_note_counts_clamped_losses_of_a_long_run(qtbot, long_run):
+    loss = long_run.series("loss").copy()
+    loss[[10, 500_000, 900_000]] = [0.0, np.inf, np.nan]
+    series = {name: long_run.series(name) for name in ("train_accuracy", "test_accuracy")}
+    run = LongRun(long_run._base, {**series, "loss": loss})
+    view = _shown(qtbot, TrainingView, run)
+    view.show_record(run, 600_000, force=True)
+    assert "1 at 0 (underflow), 1 non-finite (diverged)" in view.note.text
+    view.show_record(run, 5, force=True)
+    assert "underflow" not in view.note.text and "non-finite" not in view.note.text

@@ -131,7 +131,9 @@ class TrainingView(QWidget):
         if shown_test.any():
             _, tests = shared_series.read(run, "test_accuracy", index)
             text += f", test accuracy {100.0 * _last_finite(tests):.1f} %"
-        clamped = counts_text(*shared_clamp_counts.read(run, "loss", index))
+        clamped = ""
+        if not np.isfinite(loss).all() or (loss <= 0).any():   # the envelope keeps both
+            clamped = counts_text(*shared_clamp_counts.read(run, "loss", index))
         if clamped:
             text += f"; loss: {clamped}, drawn at the axis ends"
         if record.diverged:
