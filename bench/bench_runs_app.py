@@ -9,6 +9,10 @@ a. First frame: a synthetic depth-50 x 128 run of --steps steps (default 1,000,0
 b. Scrub: the scrubber's slider set to 200 random record indices in a row; each is the Lab's own
    path (sigScrubbed -> every visible view's show_record) plus one synchronous paint. Goal >= 30
    frames/s.
+a2. (--only appended) The same run as a killed writer leaves it: not compacted, one record batch
+   per 100 steps (about 10,000), kept beside the compacted one as appended-STEPS.actirun. Open +
+   first frame in the Lab as in (a). Its issue 10 goal is "opens with every flushed step"; the
+   figure is printed against the same 1 s.
 c. Follow: another process appends a depth-50 record every 0.1 s (10 records/s) and flushes each
    one, printing the flush time; the Lab follows the file (RunFollower polls on its worker every
    0.2 s, the views redraw on the GUI thread, one paint). Latency = time the views show step s
@@ -46,8 +50,8 @@ _ARGS.add_argument("--keep", type=Path, help="folder to keep (and reuse) the syn
 _ARGS.add_argument("--follow-seconds", type=float, default=12.0, help="duration of (c)")
 _ARGS.add_argument("--record-steps", type=int, default=150, help="steps per round in (d)")
 _ARGS.add_argument("--rounds", type=int, default=4, help="rounds per contender in (d)")
-_ARGS.add_argument("--only", choices=("open", "follow", "record"),
-                   help="run one part ('open' is a and b)")
+_ARGS.add_argument("--only", choices=("open", "appended", "follow", "record"),
+                   help="run one part ('open' is a and b; 'appended' is a2, only run when named)")
 ARGS = _ARGS.parse_args()
 
 _argv, sys.argv = sys.argv, sys.argv[:1]      # bench_runfile parses its own arguments on import
@@ -98,6 +102,30 @@ def synthetic(folder: Path) -> Path:
     size = (path / "rank0.arrows").stat().st_size
     print(f"synthetic run: {ARGS.steps:,} steps, {size / 1e9:.2f} GB; warm page cache")
     return path
+
+
+def open_appended(app: QApplication, folder: Path) -> None:
+    """(a2) first frame of the big run as a killed writer leaves it (not compacted)."""
+    path = (ARGS.keep or folder) / f"appended-{ARGS.steps}.actirun"
+    if not (path / "rank0.arrows").exists():
+        print(f"writing a synthetic depth-{DEPTH} x {WIDTH} run of {ARGS.steps:,} steps, "
+              "left as appended ...", flush=True)
+        shutil.rmtree(path, ignore_errors=True)
+        print(f"  written in {bench_runfile.synthetic_run(path, ARGS.steps):.1f} s", flush=True)
+    lab = _lab(app)
+    times = []
+    for _ in range(3):
+        lab.back_to_training()
+        _paint(lab, app)
+        start = time.perf_counter()
+        lab.open_run(path)
+        _paint(lab, app)
+        times.append(time.perf_counter() - start)
+    print(f"(a2) open + first frame of the as-appended run ({len(lab.run):,} records): first "
+          f"{times[0]:.2f} s, best {min(times):.2f} s of 3 -> {_ratio(times[0], 1.0)}")
+    lab.shutdown()
+    lab.deleteLater()
+    app.processEvents()
 
 
 def open_and_scrub(app: QApplication, folder: Path) -> None:
@@ -264,6 +292,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-runs-app-") as temp:
         if ARGS.only in (None, "open"):
             open_and_scrub(app, Path(temp))
+        if ARGS.only == "appended":
+            open_appended(app, Path(temp))
         if ARGS.only in (None, "follow"):
             follow_latency(app, Path(temp))
         if ARGS.only in (None, "record"):
