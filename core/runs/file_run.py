@@ -96,6 +96,8 @@ class FileRun:
         with self._lock:
             for rank, table in tables.items():
                 self._ranks[rank].ingest(table)
+            if any(rank != 0 for rank in tables):
+                self._records.clear()     # a rank that started late may merge into old steps
             before = self._n
             self._n = max(self._n, self._merged_count())
             if tables:
