@@ -3,7 +3,8 @@
 Weight layer i maps a_i (n, sizes[i]) to z_{i+1} = a_i @ W_i + b_i; hidden layers apply
 a_{i+1} = act(z_{i+1}) (plus a_i with residual connections where widths match); the output layer
 is linear (logits). Backward results match torch.autograd (mean-reduced losses). With
-normalization, z is normalized before the activation (core/network_normalized.py).
+normalization, z is normalized before the activation: the one layer loop below takes u = γ ẑ + β
+and dL/dz from core/network_normalized.py for each hidden layer.
 """
 
 from __future__ import annotations
@@ -181,21 +182,22 @@ class Network:
         With `peaks`, folds max |f'(z)| into them instead (written directly when `first`, the
         first chunk) and stops after the last hidden layer: the logits are not needed then.
         """
-        if self._norm is not None:  # eval mode: BatchNorm uses its running statistics
-            return self._norm.forward_rows(self, a, bufs, peaks, first)
-        k = len(a)
+        k, norm = len(a), self._norm
+        if norm is not None:  # eval mode: BatchNorm uses its running statistics
+            norm.start_eval(self.weights)
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             width = w.shape[1]
-            z = np.matmul(a, w, out=bufs.z[width][:k])
-            z += b
-            if i == self.n_weight_layers - 1:
-                return z
+            if norm is None or i == self.n_weight_layers - 1:
+                z = np.matmul(a, w, out=bufs.z[width][:k])
+                z += b
+                if i == self.n_weight_layers - 1:
+                    return z
+            else:  # z is u = γ ẑ + β, the activation's input
+                z = norm.eval_forward(i, a, self.weights, self.biases, bufs)
             act = self.activations[i]
             h_buf = bufs.h[width][i % 2][:k]  # alternate so h never overwrites its own input
             if act.name == "relu":  # f' is not needed: its peak comes from the column sums of h
                 h = relu_rows(z, bufs, h_buf, None if peaks is None else peaks[i], first)
-                if peaks is not None and i == self.n_hidden - 1:
-                    return z
             elif peaks is None and not has_inplace_kernel(act):
                 h = act.f(z)
             else:
@@ -205,8 +207,8 @@ class Network:
                     peak_abs_derivative(act, d, bufs.ones[:k], peak, bufs.scratch[width][:k])
                     if not first:
                         np.maximum(peaks[i], peak, out=peaks[i])
-                    if i == self.n_hidden - 1:
-                        return z
+            if peaks is not None and i == self.n_hidden - 1:
+                return z
             if self.skip[i]:
                 h = np.add(h, a, out=h_buf)
             a = h
@@ -330,16 +332,20 @@ class Network:
 
     def _pass(self, X: np.ndarray, y: np.ndarray, ws: Workspace, stats: bool) -> float:
         """Forward and backward through the buffers of `ws`; returns the loss."""
-        if self._norm is not None:  # a separate path: the plain one below keeps its speed
-            return self._norm.train_pass(self, X, y, ws, stats)
         weights, biases, n_layers = self.weights, self.biases, self.n_weight_layers
+        norm = self._norm
+        if norm is not None:
+            norm.start_train(weights, ws)
         acts: list[np.ndarray] = [X]
         dfs: list[np.ndarray] = [X]  # dfs[i] is f'(z_i) for hidden layer i (index 0 unused)
         for i in range(n_layers):
-            z = np.matmul(acts[i], weights[i], out=ws.z[i + 1])
-            z += biases[i]
-            if i == n_layers - 1:
-                break
+            if norm is None or i == n_layers - 1:
+                z = np.matmul(acts[i], weights[i], out=ws.z[i + 1])
+                z += biases[i]
+                if i == n_layers - 1:
+                    break
+            else:  # z is u = γ ẑ + β, the activation's input
+                z = norm.train_forward(i, acts[i], weights[i], biases[i], ws)
             act = self.activations[i]
             h, d = activate_into(act, z, ws.h[i + 1], ws.d[i + 1], ws.mask[z.shape[1]])
             if self.skip[i]:
@@ -348,9 +354,13 @@ class Network:
             dfs.append(d)
             if stats and act.name != "relu":  # ReLU peaks are taken per run after the pass
                 peak_abs_derivative(act, d, ws.ones, ws.max_abs_df[i], ws.scratch[d.shape[1]])
+        if norm is not None:
+            norm.end_forward(len(X))
         loss = loss_and_logit_grad(self.loss, ws.z[-1], y, ws.grad_z[-1])
         for i in range(n_layers - 1, -1, -1):
-            g = ws.grad_z[i + 1]
+            g = ws.grad_z[i + 1]  # with normalization, dL/du of a hidden layer: stays for stats
+            if norm is not None and i < n_layers - 1:
+                g = norm.train_backward(i, g, ws)  # dL/dz; writes db[i], dγ, dβ
             w = weights[i]
             dW = np.matmul(acts[i].T, g, out=ws.dW[i])
             if stats:
@@ -366,8 +376,9 @@ class Network:
                 np.multiply(grad_a, dfs[i], out=ws.grad_z[i])
         g_out = ws.grad_z[-1]
         np.dot(ws.ones, g_out, out=ws.db[-1])
-        for grad_z, db in zip(ws.grad_z_runs, ws.db_runs, strict=True):
-            np.matmul(ws.ones, grad_z, out=db)
+        if norm is None:  # hidden layers' db: one batched call per run of equal widths
+            for grad_z, db in zip(ws.grad_z_runs, ws.db_runs, strict=True):
+                np.matmul(ws.ones, grad_z, out=db)
         if stats:
             column_statistics(ws, self.sizes, self.activations)
             np.sqrt(ws.signal_norms, out=ws.signal_norms)
