@@ -7,10 +7,10 @@ So the extra cost of a recorded step is the median wall time of recent recorded 
 of recent plain steps (never less than the timed cost), and the training time per step is the
 median plain step minus the probe's timed cost on it.
 
-The dead-since-window masks are updated on every step (dead since the window start is then exact).
-Only when they alone would take more than the whole budget — a tiny model whose step is shorter
-than a few hook calls — are they updated every `window_stride` steps instead, so that they take
-half of it; dead since the window start then means dead on every sampled batch.
+The dead-since-window masks are updated on every step (dead since the window start is then exact)
+unless they alone would take more than half the budget (a tiny model, or activation maps that
+are large next to the step's compute); then every `window_stride` steps, so that they take half
+of it, and dead since the window start means dead on every sampled batch.
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ class Budget:
             if plain and self._walls[True] else 0.0
         self.extra = max(timed, measured)
         budget = self._plan * self.train
-        self.window_stride = 1 if base <= budget else \
-            min(MAX_STRIDE, math.ceil(base / (0.5 * budget)))
+        # the window masks may take half the budget (records need room too), else are sampled
+        self.window_stride = max(1, min(MAX_STRIDE, math.ceil(base / (0.5 * budget))))
         room = budget - base / self.window_stride
         self.stride = MAX_STRIDE if room <= 0 else \
             max(1, min(MAX_STRIDE, math.ceil(self.extra / room)))

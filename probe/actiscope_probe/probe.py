@@ -7,7 +7,7 @@
   |∂L/∂a| at the site's output (the inplace-safe quantity), recorded every `units_every`-th record.
 - Sampling: the first 20 optimizer steps, then every `every` steps, or (every=None) a stride
   chosen from measured step times to stay inside `budget` (budget.py). The dead-since-window
-  masks are updated on every step, unless they alone would exceed the budget (a tiny model): then
+  masks are updated on every step, unless they alone take over half the budget; then
   every `window_stride` steps (dead since the window start then means dead on every sampled batch).
 - Windows: `epoch()` starts one (Lightning: each epoch); until it is first called, every
   `window_steps` steps.

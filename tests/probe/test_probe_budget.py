@@ -27,13 +27,13 @@ def test_recorded_cost_comes_from_wall_time_when_the_timers_miss_most_of_it() ->
     assert budget.overhead <= 0.7 * 0.03 + 1e-12
 
 
-def test_timed_cost_is_a_floor_and_window_masks_thin_out_only_beyond_the_budget() -> None:
+def test_timed_cost_is_a_floor_and_window_masks_thin_out_beyond_half_the_budget() -> None:
     budget = Budget(0.03)
     # wall times say a record costs nothing (noise); the timers say 1 ms: the timers win
     _feed(budget, [(0.011, 0.001, True)] * 21 + [(0.011, 0.0, False)] * 9
           + [(0.011, 0.001, True)] * 3)
     assert budget.extra == pytest.approx(0.001, rel=1e-6)
-    # a tiny model: the window masks alone (0.1 ms) cost more than the whole budget of a 1 ms step
+    # a tiny model: the window masks alone (0.1 ms) cost more than the budget of a 1 ms step
     tiny = Budget(0.03)
     _feed(tiny, [(0.0013, 0.0003, True)] * 21 + [(0.0011, 0.0001, False)] * 9)
     assert tiny.window_stride == math.ceil(0.0001 / (0.5 * 0.7 * 0.03 * 0.001))
