@@ -9,17 +9,29 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from actiscope_probe.runformat import RUN_SUFFIX
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from core.runs import RunWriteError, TrainerRecorder, save_run
+from core.runs import RunWriteError, TrainerRecorder, TrainerRun, save_run
+from core.trainer import Trainer
+from gui.lab.controller import TrainingController
 
-if TYPE_CHECKING:
-    from gui.lab.lab_view import LabView
+
+class RecordingHost(Protocol):
+    """What recording needs of the Lab (LabView; a Protocol, so this module does not import
+    lab_view, which imports it)."""
+
+    controller: TrainingController
+    trainer: Trainer
+    live_run: TrainerRun
+
+    def show_status(self, text: str) -> None: ...
+
+    def addAction(self, action: QAction) -> None: ...  # noqa: N802  (a QWidget: the owner)
 
 
 def ask_new_run_path(parent, title: str) -> Path | None:
@@ -34,7 +46,7 @@ def ask_new_run_path(parent, title: str) -> Path | None:
 class LabRecording(QObject):
     """Save run as… (Ctrl+Alt+S) and Record to file for `lab` (its actions live on the lab)."""
 
-    def __init__(self, lab: LabView) -> None:
+    def __init__(self, lab: RecordingHost) -> None:
         super().__init__(lab)
         self._lab = lab
         self.save_run_action = QAction("Save run as…", lab)
