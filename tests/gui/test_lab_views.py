@@ -441,3 +441,21 @@ def test_no_lab_label_holds_a_bare_less_than_sign(qtbot):
     assert len(labels) >= 10
     bare = [label.text for label in labels if re.search(r"<(?![a-zA-Z/!])", label.text)]
     assert not bare, bare
+
+
+def test_diagram_pulse_moves_with_the_frames_and_animates_alone_only_when_they_stop(qtbot):
+    """While frames arrive the band moves with them: its own timer first waits PULSE_IDLE_MS
+    after each frame (its 30 ms ticks between two frames were a whole diagram paint each)."""
+    from gui.lab.views.network_diagram import PULSE_IDLE_MS, PULSE_TICK_MS
+    trainer = make_trainer(steps=2)
+    view = make_view(qtbot, NetworkDiagramView, trainer)
+    trainer.step()
+    redraw(view, trainer)
+    assert view.pulse.active() and view._timer.isActive()
+    assert view._timer.interval() == PULSE_IDLE_MS > 2 * PULSE_TICK_MS
+    x_before = view.band.rect().x()
+    qtbot.waitUntil(lambda: view._timer.interval() == PULSE_TICK_MS, timeout=3000)
+    qtbot.waitUntil(lambda: view.band.rect().x() < x_before - 0.5, timeout=3000)  # sweeps on
+    trainer.step()
+    redraw(view, trainer)                           # a new frame: the timer waits again
+    assert view._timer.interval() == PULSE_IDLE_MS

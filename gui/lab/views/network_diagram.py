@@ -22,6 +22,10 @@ from gui.lab.views.scatter_styles import restyle_spots
 N_COLOR_LEVELS = 64
 MAX_EDGE_SEGMENTS = 6000
 COLORBAR_LABEL = "mean |∂L/∂z| (log10)"
+PULSE_TICK_MS = 30     # the band's own animation while no frames come (paused, slow steps)
+PULSE_IDLE_MS = 80     # ... which starts this long after the last frame: at >= 12.5 frames/s the
+                       # frames move the band; the timer's repaints between them were a whole
+                       # diagram paint each, 12-16 a second (bench/bench_app.py)
 
 
 def _dot_style(n_columns: int) -> tuple[object, float]:
@@ -91,7 +95,7 @@ class NetworkDiagramView(QWidget):
         self._record: StepRecord | None = None    # the record drawn
         self._window: int | None = None           # the step its dead/saturated masks are from
         self._timer = QTimer(self)
-        self._timer.setInterval(30)
+        self._timer.setInterval(PULSE_TICK_MS)
         self._timer.timeout.connect(self._on_pulse_tick)
 
     # ----- protocol ---------------------------------------------------------------------------
@@ -147,8 +151,9 @@ class NetworkDiagramView(QWidget):
             flush_live_text(self.legend_label)
         if self.isVisible() and self.pulse.active():
             # (re)start: the timer only moves the band when frames stop coming (paused, slow
-            # steps); while frames arrive every < 30 ms they move it, without extra repaints
-            self._timer.start()
+            # steps); while frames arrive at least every PULSE_IDLE_MS they move it, without
+            # repaints of their own between two frames (each one a whole diagram paint)
+            self._timer.start(PULSE_IDLE_MS)
 
     def _update_model(self, run: Run, index: int, record: StepRecord) -> None:
         """Feed the model record `index`'s per-unit arrays (the newest ones at or before it)."""
@@ -218,6 +223,7 @@ class NetworkDiagramView(QWidget):
 
     def _on_pulse_tick(self) -> None:
         """Timer tick while a pulse is in flight; stops itself when the pulse is done."""
+        self._timer.setInterval(PULSE_TICK_MS)     # frames stopped: animate on our own
         self._draw_pulse()
         if not self.pulse.active():
             self._timer.stop()
@@ -231,7 +237,7 @@ class NetworkDiagramView(QWidget):
         """Resume a pulse that was in flight."""
         super().showEvent(event)
         if self.pulse.active():
-            self._timer.start()
+            self._timer.start(PULSE_TICK_MS)
 
     # ----- text -------------------------------------------------------------------------------
     def _legend_html(self, run: Run) -> str:
