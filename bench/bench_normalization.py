@@ -6,6 +6,8 @@ dataset refresh every 10 steps). Contenders are timed in interleaved rounds and 
 counts (machine noise is large); rates are per CPU second of this process. `--threads N`
 (default 1) sets the BLAS thread count. `--passes` first prints what one pass over a
 (256, 128) array costs per kind of numpy call (why core/normalization.py uses ColumnTiles).
+`--trees A B` compares source trees (e.g. a `git worktree` of the commit before): one process
+per tree, and each round times every contender in every tree in turn.
 """
 
 from __future__ import annotations
@@ -21,13 +23,17 @@ _ARGS.add_argument("--threads", type=int, default=1, help="BLAS threads")
 _ARGS.add_argument("--seconds", type=float, default=0.5, help="time per contender per round")
 _ARGS.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
 _ARGS.add_argument("--passes", action="store_true", help="print per-pass costs first")
+_ARGS.add_argument("--trees", nargs="+", help="source trees to compare, round by round")
+_ARGS.add_argument("--root", help=argparse.SUPPRESS)  # the tree a --trees child imports
 ARGS = _ARGS.parse_args()
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = str(ARGS.threads)  # must precede the numpy import
 
+import subprocess  # noqa: E402
+
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, ARGS.root or str(Path(__file__).resolve().parent.parent))
 
 from core.config import ExperimentConfig  # noqa: E402
 from core.normalization import ColumnTiles  # noqa: E402
@@ -96,28 +102,99 @@ def print_pass_costs(n: int = 256, width: int = 128) -> None:
               + ", ".join(f"{name} {us:.1f}" for name, us in costs.items()), flush=True)
 
 
-def main() -> int:
-    """Time each normalization per dtype and print the ratios to the unnormalized step."""
-    print(f"numpy {np.__version__}, {ARGS.threads} BLAS thread(s); depth 20 x width 128, "
-          "batch 256, relu, sgd; Trainer.step with every statistic")
-    if ARGS.passes:
-        print_pass_costs()
+def best_rates(rounds: int) -> dict[str, dict[str, float]]:
+    """Best steps per CPU second per dtype and normalization kind over interleaved rounds."""
+    result = {}
     for dtype in ("float32", "float64"):
         config = ExperimentConfig(depth=20, width=128, batch_size=256, activation="relu",
                                   init="he_normal", optimizer="sgd", lr=1e-3, dtype=dtype,
                                   dataset="spirals", n_samples=1000, seed=0).validate()
         trainers = {kind: Trainer(config.replace(normalization=kind)) for kind in KINDS}
         best = dict.fromkeys(KINDS, 0.0)
-        for _ in range(ARGS.rounds):
+        for _ in range(rounds):
             for kind, trainer in trainers.items():
                 best[kind] = max(best[kind], _rate(trainer.step, ARGS.seconds))
-        rates = ", ".join(f"{kind} {rate:.1f}" for kind, rate in best.items())
-        print(f"\n{dtype}: steps per CPU second {rates}")
+        result[dtype] = best
+    return result
+
+
+def print_ratios(label: str, rates: dict[str, dict[str, float]]) -> None:
+    """Rates and normalized / plain step ratios per dtype."""
+    for dtype, best in rates.items():
+        text = ", ".join(f"{kind} {rate:.1f}" for kind, rate in best.items())
+        print(f"\n{label}{dtype}: steps per CPU second {text}")
         for kind in KINDS[1:]:
             ratio = best["none"] / best[kind]
             verdict = "met" if ratio <= GOAL else "MISSED"
             print(f"  {kind} step / unnormalized step = {ratio:.2f}x "
                   f"(goal <= {GOAL}x: {verdict})", flush=True)
+
+
+def serve() -> None:
+    """A --trees child: build the trainers, then time `dtype kind` requests read from stdin."""
+    trainers = {}
+    for dtype in ("float32", "float64"):
+        config = ExperimentConfig(depth=20, width=128, batch_size=256, activation="relu",
+                                  init="he_normal", optimizer="sgd", lr=1e-3, dtype=dtype,
+                                  dataset="spirals", n_samples=1000, seed=0).validate()
+        for kind in KINDS:
+            trainers[dtype, kind] = Trainer(config.replace(normalization=kind))
+    print("ready", flush=True)
+    for line in sys.stdin:
+        dtype, kind = line.split()
+        print(_rate(trainers[dtype, kind].step, ARGS.seconds), flush=True)
+
+
+def compare_trees(trees: list[str]) -> None:
+    """One live subprocess per tree; each round times every (dtype, kind) in every tree in turn.
+
+    Prints per tree the best rates and ratios, and the median over rounds of each round's
+    ratio (the plain and the normalized step timed back to back in the same tree).
+    """
+    children = {}
+    for tree in trees:
+        children[tree] = subprocess.Popen(
+            [sys.executable, __file__, "--root", str(Path(tree).resolve()),
+             "--seconds", str(ARGS.seconds), "--threads", str(ARGS.threads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        children[tree].stdout.readline()  # "ready"
+    rates = {(tree, dtype, kind): [] for tree in trees for dtype in ("float32", "float64")
+             for kind in KINDS}
+    for _ in range(ARGS.rounds):
+        for dtype in ("float32", "float64"):
+            for kind in KINDS:
+                for tree, child in children.items():
+                    child.stdin.write(f"{dtype} {kind}\n")
+                    child.stdin.flush()
+                    rates[tree, dtype, kind].append(float(child.stdout.readline()))
+    for child in children.values():
+        child.stdin.close()
+        child.wait()
+    for tree in trees:
+        print_ratios(f"{tree} ", {dtype: {kind: max(rates[tree, dtype, kind]) for kind in KINDS}
+                                  for dtype in ("float32", "float64")})
+        for dtype in ("float32", "float64"):
+            plain = np.array(rates[tree, dtype, "none"])
+            medians = ", ".join(
+                f"{kind} {np.median(plain / np.array(rates[tree, dtype, kind])):.2f}x"
+                for kind in KINDS[1:])
+            print(f"  {dtype} median of per-round ratios ({ARGS.rounds} rounds): {medians}")
+
+
+def main() -> int:
+    """Time each normalization per dtype and print the ratios to the unnormalized step."""
+    if ARGS.root:  # a --trees child
+        serve()
+        return 0
+    print(f"numpy {np.__version__}, {ARGS.threads} BLAS thread(s); depth 20 x width 128, "
+          "batch 256, relu, sgd; Trainer.step with every statistic")
+    if ARGS.passes:
+        print_pass_costs()
+    if ARGS.trees:
+        print(f"trees {ARGS.trees}, {ARGS.rounds} interleaved rounds")
+        compare_trees(ARGS.trees)
+        return 0
+    print_ratios("", best_rates(ARGS.rounds))
     return 0
 
 
