@@ -126,9 +126,10 @@ class GradFlowView(QWidget):
         grad_norms = np.asarray(record.grad_norm, np.float64)[order]
         layers = positions(len(grad_norms))
         signal_layers, signal_raw, sources = self._signal(record)
-        steps, history = shared_series.read(run, "grad_norm", index)
-        earlier = history[steps < record.step][-N_TRAIL:][:, order]
-        self._trail_steps = steps[steps < record.step][-N_TRAIL:]
+        steps, history = shared_series.tail(run, "grad_norm", index, N_TRAIL + 1)
+        before = steps < record.step
+        earlier = history[before][-N_TRAIL:][:, order]
+        self._trail_steps = steps[before][-N_TRAIL:]
         bounds = log_bounds(grad_norms, signal_raw, earlier)
         grads = log_safe(grad_norms, bounds)
         signal = log_safe(signal_raw, bounds)
