@@ -62,11 +62,13 @@ class Budget:
             return
         # until a plain step was seen, assume it costs a fifth of a recorded one (window masks)
         base = self.base if self.base is not None else 0.2 * self.recorded
+        # medians, not means: a step's wall time also holds whatever the loop did in between
+        # (evaluation, checkpoints, another model's steps)
         plain = self._walls[False]
         if plain:
             self.train = max(statistics.median(plain) - base, 1e-9)
         else:
-            self.train = _ema(self.train, max(wall - cost, 1e-9))
+            self.train = max(statistics.median(self._walls[True]) - self.recorded, 1e-9)
         timed = max(self.recorded - base, 0.0)
         measured = statistics.median(self._walls[True]) - statistics.median(plain) \
             if plain and self._walls[True] else 0.0
@@ -75,8 +77,9 @@ class Budget:
         # the window masks may take half the budget (records need room too), else are sampled
         self.window_stride = max(1, min(MAX_STRIDE, math.ceil(base / (0.5 * budget))))
         room = budget - base / self.window_stride
+        # at least every other step plain: without plain steps a record's cost cannot be measured
         self.stride = MAX_STRIDE if room <= 0 else \
-            max(1, min(MAX_STRIDE, math.ceil(self.extra / room)))
+            max(2, min(MAX_STRIDE, math.ceil(self.extra / room)))
 
     @property
     def overhead(self) -> float | None:

@@ -40,6 +40,14 @@ def test_timed_cost_is_a_floor_and_window_masks_thin_out_beyond_half_the_budget(
     assert tiny.stride > 1
 
 
+def test_a_slow_outlier_step_does_not_make_every_step_recorded() -> None:
+    # every step recorded so far, one 2 s gap (the loop did something else): still a 10 ms step
+    budget = Budget(0.03)
+    _feed(budget, [(0.011, 0.001, True)] * 10 + [(2.0, 0.001, True)] + [(0.011, 0.001, True)] * 10)
+    assert budget.train == pytest.approx(0.010, rel=1e-6)
+    assert budget.stride >= 2  # then plain steps come, whose wall time measures a record's cost
+
+
 def test_budget_fraction_is_checked() -> None:
     with pytest.raises(ValueError, match="budget"):
         Budget(1.5)
