@@ -4,14 +4,16 @@ A line through T points drawn into W pixel columns (T >> W) looks the same as ea
 vertical min..max segment joined to the next one, so a plot needs about 2 W points and every
 spike stays. `peak_decimate` does this for a whole array; `PeakEnvelope` keeps the min and max
 of a growing (T, k) series per block of BASE * 2^j records (j = 0, 1, ...), so the envelope of
-any prefix at about `target` buckets costs O(target) instead of O(T) (a scrubber redraws a
-prefix of a 1,000,000-record run every frame).
+any prefix, or of any span of records (a zoomed-in plot), at about `target` buckets costs
+O(target) instead of O(T) (a scrubber redraws a prefix of a 1,000,000-record run every frame).
 
 Minima and maxima ignore NaN (a bucket of NaN only is NaN): replace values beforehand when a
 NaN must be drawn somewhere.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -101,34 +103,61 @@ class PeakEnvelope:
 
     def envelope(self, stop: int, target: int, tail: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
-        """(index (P,), values) of records [0, stop) in about `target` to 2 * target buckets
+        """(index (P,), values) of records [0, stop) in about target / 2 to `target` buckets
         (the last few finer); `tail` holds the raw records [stop - stop % BASE, stop)."""
         whole = stop - stop % BASE
-        if whole > self.covered:
-            raise ValueError(f"The envelope covers {self.covered} records, not {whole}.")
         if len(tail) != stop - whole:
             raise ValueError(f"The tail has {len(tail)} records, not {stop - whole}.")
+        return self.span(0, stop, target, lambda a, b: np.asarray(tail)[a - whole:b - whole])
+
+    def span(self, start: int, stop: int, target: int,
+             raw: Callable[[int, int], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(index (P,), values) of records [start, stop) in about target / 2 to `target`
+        buckets of one level's blocks, finer blocks towards both ends (one per level) and the
+        raw records of the partial blocks at the ends, which raw(a, b) returns (records
+        [a, b), fewer than BASE at each end). Costs O(target + levels), whatever the span."""
+        head, whole = -(-start // BASE) * BASE, stop - stop % BASE
+        if head >= whole:                 # no whole block inside: the records themselves
+            values = np.asarray(raw(start, stop))
+            return np.arange(start, stop), values
+        if whole > self.covered:
+            raise ValueError(f"The envelope covers {self.covered} records, not {whole}.")
         level = 0
-        while level + 1 < len(self._lo) and whole // (BASE << level) > target:
+        while level + 1 < len(self._lo) and (whole - head) // (BASE << level) > target:
             level += 1
-        starts, sizes, lows, highs = [], [], [], []
-        position = 0
-        for j in range(level, -1, -1):    # whole blocks of the level, then one of each below
+        pieces = [(start, head, None)] if head > start else []   # (start, stop, level or None)
+        position = head
+        for j in range(level):           # up the levels until aligned to the chosen one
             size = BASE << j
+            if position % (2 * size) and position + size <= whole:
+                pieces.append((position, position + size, j))
+                position += size
+        if position % (BASE << level) == 0:
+            size = BASE << level
             count = (whole - position) // size
-            if j < level:
-                count = min(count, 1)
             if count:
-                first = position // size
-                starts.append(position + size * np.arange(count))
-                sizes.append(np.full(count, size))
-                lows.append(self._lo[j].view()[first:first + count])
-                highs.append(self._hi[j].view()[first:first + count])
+                pieces.append((position, position + count * size, level))
                 position += count * size
-        tail = np.asarray(tail)
-        starts.append(whole + np.arange(len(tail)))
-        sizes.append(np.ones(len(tail), np.int64))
-        lows.append(tail)
-        highs.append(tail)
+        for j in range(level - 1, -1, -1):   # down again to the last whole block
+            size = BASE << j
+            if position + size <= whole:
+                pieces.append((position, position + size, j))
+                position += size
+        if stop > position:
+            pieces.append((position, stop, None))
+        starts, sizes, lows, highs = [], [], [], []
+        for a, b, j in pieces:
+            if j is None:
+                values = np.asarray(raw(a, b))
+                starts.append(np.arange(a, b))
+                sizes.append(np.ones(b - a, np.int64))
+                lows.append(values)
+                highs.append(values)
+                continue
+            size = BASE << j
+            starts.append(np.arange(a, b, size))
+            sizes.append(np.full((b - a) // size, size))
+            lows.append(self._lo[j].view()[a // size:b // size])
+            highs.append(self._hi[j].view()[a // size:b // size])
         return peak_points(np.concatenate(starts), np.concatenate(sizes),
                            np.concatenate(lows), np.concatenate(highs))
