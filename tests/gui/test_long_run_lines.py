@@ -173,3 +173,94 @@ def test_training_note_counts_clamped_losses_of_a_long_run(qtbot, long_run):
     assert "1 at 0 (underflow), 1 non-finite (diverged)" in view.note.text
     view.show_record(run, 5, force=True)
     assert "underflow" not in view.note.text and "non-finite" not in view.note.text
+
+
+def _follow_redraws(view, run, index: int = -1) -> list[int]:
+    """Redraw `view` on its sigRedrawRequested as the Lab does; the list counts the requests."""
+    requests: list[int] = []
+
+    def redraw() -> None:
+        requests.append(1)
+        view.show_record(run, index)
+
+    view.sigRedrawRequested.connect(redraw)
+    return requests
+
+
+def _zoom(qtbot, view, plot, low: float, high: float) -> None:
+    with qtbot.waitSignal(view.sigRedrawRequested, timeout=2000):
+        plot.setXRange(low, high, padding=0)
+
+
+def _records_in(x: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Record indices of the drawn points with low <= step <= high (step = index + 1 here)."""
+    return (x[(x >= low) & (x <= high)] - 1).astype(np.int64)
+
+
+def test_zoomed_death_lines_are_the_records_shown_then_decimated_again(qtbot, long_run):
+    view = _shown(qtbot, DeathView, long_run)
+    requests = _follow_redraws(view, long_run)
+    line, raw = view._dead_lines[1], 100.0 * long_run.series("dead_window")[:, 1]
+    low, high = SPIKE - 99.0, SPIKE + 100.0            # steps of 200 records, the spike inside
+    _zoom(qtbot, view, view.lines_plot, low, high)
+    assert not line.band.isVisible()                    # a plain line through the records
+    x, y = line.line.xData, line.line.yData
+    inside = (x >= low) & (x <= high)
+    np.testing.assert_array_equal(_records_in(x, low, high), np.arange(SPIKE - 100, SPIKE + 100))
+    np.testing.assert_array_equal(y[inside], raw[SPIKE - 100:SPIKE + 100])
+    np.testing.assert_array_equal(y, raw[(x - 1).astype(np.int64)])   # margins: records too
+    assert x.min() < low and x.max() > high             # the line runs to the plot's edges
+    assert y[x == SPIKE + 1] == pytest.approx(97.0)
+    view.grab().save("/tmp/h8_death_zoomed_in.png")
+    view.show_record(long_run, SPIKE - 1)               # scrubbed back: clipped at that record
+    x, y = line.drawn()
+    assert x.max() == SPIKE and y.max() < 10.0
+    view.show_record(long_run)
+    _zoom(qtbot, view, view.lines_plot, 400_000.0, 500_000.0)   # 100,000 records shown
+    edge_x = line._edges[0]
+    width = view.lines_plot.vb.width()
+    shown = edge_x[(edge_x >= 400_000) & (edge_x <= 500_000)]
+    assert 0.4 * width <= len(shown) <= 2.5 * width     # about one bucket per pixel column
+    assert edge_x.min() >= 350_000 - 1 and edge_x.max() <= 550_000 + 1
+    _zoom(qtbot, view, view.lines_plot, 0.0, 1.15 * T)   # zoomed out: the whole run again
+    x, y = line.drawn()
+    assert line.band.isVisible() and len(x) < 5_000
+    assert y.max() == pytest.approx(97.0) and x.min() == 1
+    view.grab().save("/tmp/h8_death_zoomed_out.png")
+    assert len(requests) == 3
+
+
+def test_a_wheel_burst_asks_for_one_redraw(qtbot, long_run):
+    view = _shown(qtbot, DeathView, long_run)
+    requests = _follow_redraws(view, long_run)
+    with qtbot.waitSignal(view.sigRedrawRequested, timeout=2000):
+        for k in range(6):                              # a burst of zoom steps, 10 ms apart
+            view.lines_plot.setXRange(1000.0 * k, 500_000.0, padding=0)
+            qtbot.wait(10)
+    qtbot.wait(150)
+    assert len(requests) == 1
+    view.show_record(long_run)                          # the newest record, range unchanged:
+    qtbot.wait(150)                                     # nothing more to redraw
+    assert len(requests) == 1
+
+
+def test_zoomed_training_lines_are_the_records_shown(qtbot, long_run):
+    view = _shown(qtbot, TrainingView, long_run)
+    _follow_redraws(view, long_run)
+    low, high = SPIKE - 99.0, SPIKE + 100.0
+    _zoom(qtbot, view, view.loss_plot, low, high)
+    x, loss = view.loss_line.drawn()
+    assert not view.loss_line.band.isVisible()
+    np.testing.assert_array_equal(_records_in(x, low, high), np.arange(SPIKE - 100, SPIKE + 100))
+    np.testing.assert_array_equal(loss, long_run.series("loss")[(x - 1).astype(np.int64)])
+    assert loss.max() == pytest.approx(1e3)             # the spike
+    x_train, train = view.train_line.drawn()            # the linked accuracy plot: records too
+    accuracy = long_run.series("train_accuracy")
+    want = np.flatnonzero(np.isfinite(accuracy[SPIKE - 100:SPIKE + 100])) + SPIKE - 100
+    np.testing.assert_array_equal(_records_in(x_train, low, high), want)
+    np.testing.assert_array_equal(train / 100.0, accuracy[(x_train - 1).astype(np.int64)])
+    view.grab().save("/tmp/h8_training_zoomed_in.png")
+    _zoom(qtbot, view, view.loss_plot, 0.0, 1.15 * T)
+    x, loss = view.loss_line.drawn()
+    assert view.loss_line.band.isVisible() and len(x) < 5_000 and loss.max() == pytest.approx(1e3)
+    view.grab().save("/tmp/h8_training_zoomed_out.png")

@@ -12,10 +12,11 @@ from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.band_line import BandLine
 from gui.lab.views.death_grid import DeadGridPlot
-from gui.lab.views.history_cache import buckets_for, shared_envelopes, shared_series
+from gui.lab.views.history_cache import shared_envelopes, shared_series
 from gui.lab.views.run_view import config_value, per_unit, record_at, split_units
 from gui.lab.views.safe_values import finite_or
 from gui.lab.views.sticky_range import StickyRange, apply_x
+from gui.lab.views.visible_span import VisibleSpan
 
 MAX_LINES = 12
 SATURATING = {"sigmoid", "tanh", "hard_sigmoid", "softsign"}
@@ -59,6 +60,8 @@ class DeathView(QWidget):
         self.lines_plot.disableAutoRange()   # sticky ranges: refitting every frame costs ms
         self._step_range = StickyRange(pad_low=0.0, pad_high=0.15, min_pad=10.0)
         self._top_range = StickyRange(pad_low=0.0, pad_high=0.25, min_pad=1.0)
+        # zoomed or panned: the lines are re-read for the steps shown (between two steps)
+        self._span = VisibleSpan(self.lines_plot, self._on_option_changed, self)
         self.legend = theme.add_legend(self.graphics, row=3, col=0, columns=6)
         self.grid = DeadGridPlot(theme.add_plot(
             self.graphics, DeadGridPlot.title, "unit index", "hidden layer", row=2, col=1))
@@ -108,6 +111,7 @@ class DeathView(QWidget):
         names = {site.activation for site in run.topology.sites}
         self.show_saturation.setChecked(bool(names & SATURATING))
         self._drawn = {}
+        self._span.forget()
         self._step_range.reset()
         self._top_range.reset()
         self.grid.forget()
@@ -167,12 +171,16 @@ class DeathView(QWidget):
         return f" ({len(self._layers)} of {n_hidden} layers shown, evenly spaced)"
 
     def _draw_lines(self, run: Run, index: int, batch: bool) -> None:
-        """Dead (and saturation) % per shown layer over the recorded steps up to `index`, each
-        line decimated to about the plot's pixel width with every bucket's min and max kept."""
+        """Dead (and saturation) % per shown layer over the recorded steps up to `index` that
+        the plot shows, each line decimated to about its pixel width with every bucket's min
+        and max kept (the records themselves when zoomed in to fewer)."""
         field = "dead_batch" if batch else "dead_window"
-        target = buckets_for(self.lines_plot)
+        steps = run.steps()
+        apply_x(self.lines_plot, self._step_range, float(steps[0]), float(steps[index]))
+        first, end, target = self._span.records(steps, index + 1)   # the steps shown
         columns = tuple(int(layer) for layer in self._layers)
-        x, dead = shared_envelopes.read(run, field, index, target, columns, fill=0.0)
+        x, dead = shared_envelopes.read(run, field, end - 1, target, columns, fill=0.0,
+                                        first=first)
         dead_percent = 100.0 * dead
         for k, line in enumerate(self._dead_lines):
             line.set_points(x, dead_percent[:, k])
@@ -180,8 +188,8 @@ class DeathView(QWidget):
         self._drawn = {"index": index, "field": field, "saturated": saturation}
         top = float(dead_percent.max(initial=0.0))
         if saturation:
-            xs, saturated = shared_envelopes.read(run, "saturated_batch", index, target, columns,
-                                                  fill=0.0)
+            xs, saturated = shared_envelopes.read(run, "saturated_batch", end - 1, target,
+                                                  columns, fill=0.0, first=first)
             saturated_percent = 100.0 * saturated
             for k, curve in enumerate(self._saturation_curves):
                 curve.setData(xs, saturated_percent[:, k])
@@ -190,8 +198,6 @@ class DeathView(QWidget):
             for curve in self._saturation_curves:
                 curve.setData([], [])
         self._saturation_shown = saturation
-        if len(x):
-            apply_x(self.lines_plot, self._step_range, x[0], x[-1])
         new_top = self._top_range.fit(0.0, max(4.0, top))
         if new_top is not None:
             self.lines_plot.setYRange(0.0, min(100.0, new_top[1]), padding=0.02)

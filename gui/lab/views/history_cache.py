@@ -110,9 +110,10 @@ class EnvelopeCache:
     """Peak-keeping envelopes of run series for line plots (see core.runs.decimate).
 
     A series of at most DIRECT_RECORDS records is decimated from the shared (throttled) read,
-    and so is a short prefix of a longer one (too few whole blocks for `target` buckets); else
+    and so is a short span of a longer one (too few whole blocks for `target` buckets); else
     the series is folded once into a PeakEnvelope per (run, series, columns, fill), so drawing
-    any prefix of it (the scrubber) costs about `target` buckets.
+    any prefix of it (the scrubber) or any span (a zoomed-in plot) costs about `target`
+    buckets.
     """
 
     def __init__(self, series: SeriesCache) -> None:
@@ -121,26 +122,28 @@ class EnvelopeCache:
         self._entries: dict[tuple, tuple] = {}
 
     def read(self, run: Run, name: str, index: int, target: int,
-             columns: tuple[int, ...] | None = None, fill: float | None = None
-             ) -> tuple[np.ndarray, np.ndarray]:
-        """(steps (P,) float64, values (P,) or (P, k)) of records up to `index` in at most
-        about 2 * target buckets, each bucket's min and max kept (so every spike); values are
-        the series' `columns` with non-finite ones replaced by `fill` (None: kept; NaN is
-        ignored by the min and max)."""
+             columns: tuple[int, ...] | None = None, fill: float | None = None,
+             first: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(steps (P,) float64, values (P,) or (P, k)) of records [first, index] in at most
+        about 2 * target buckets, each bucket's min and max kept (so every spike; the records
+        themselves when there are at most 2 * target); values are the series' `columns` with
+        non-finite ones replaced by `fill` (None: kept; NaN is ignored by the min and max)."""
         n = len(run)
         stop = _stop(n, index)
+        first = min(max(first, 0), stop)
         if n <= DIRECT_RECORDS:
             steps, values = self._series.read(run, name, index)
-            where, drawn = peak_decimate(_prepared(values, columns, fill), target)
-            return steps[where].astype(np.float64), drawn
-        if stop <= PeakEnvelope.BASE * target:     # too few whole blocks for `target` buckets
-            where, drawn = peak_decimate(_prepared(run.series(name, slice(0, stop)), columns,
-                                                   fill), target)
-            return run.steps()[where].astype(np.float64), drawn
+            where, drawn = peak_decimate(_prepared(values[first:], columns, fill), target)
+            return steps[first:][where].astype(np.float64), drawn
+        if stop - first <= PeakEnvelope.BASE * target:   # too few whole blocks for `target`
+            rows = slice(first, stop)
+            where, drawn = peak_decimate(_prepared(run.series(name, rows), columns, fill),
+                                         target)
+            return run.steps()[rows][where].astype(np.float64), drawn
         envelope = self._envelope(run, name, columns, fill)
-        whole = stop - stop % PeakEnvelope.BASE
-        tail = _prepared(run.series(name, slice(whole, stop)), columns, fill)
-        where, drawn = envelope.envelope(stop, target, tail)
+        where, drawn = envelope.span(
+            first, stop, target,
+            lambda a, b: _prepared(run.series(name, slice(a, b)), columns, fill))
         return run.steps()[where].astype(np.float64), drawn
 
     def _envelope(self, run: Run, name: str, columns: tuple[int, ...] | None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.datasets import dataset_task
@@ -12,7 +13,6 @@ from gui.lab.views import theme
 from gui.lab.views.band_line import BandLine
 from gui.lab.views.boundary_plot import BoundaryPlot
 from gui.lab.views.history_cache import (
-    buckets_for,
     shared_clamp_counts,
     shared_envelopes,
     shared_series,
@@ -21,10 +21,13 @@ from gui.lab.views.live_text import flush_live_text, set_live_text
 from gui.lab.views.run_view import config_value, record_at
 from gui.lab.views.safe_values import counts_text, log_bounds, log_safe
 from gui.lab.views.sticky_range import StickyRange, apply_x, apply_y
+from gui.lab.views.visible_span import VisibleSpan
 
 
 class TrainingView(QWidget):
     """Loss and accuracy curves; for 2-D inputs the decision boundary under the training points."""
+
+    sigRedrawRequested = Signal()   # zoomed or panned; the Lab calls show_record between steps
 
     title = "Training"
 
@@ -55,6 +58,8 @@ class TrainingView(QWidget):
         self.loss_line = BandLine(self.loss_plot, theme.pen(theme.ACCENT, 1.5))
         self.train_line = BandLine(self.accuracy_plot, theme.pen(theme.ACCENT, 1.5))
         self.test_line = BandLine(self.accuracy_plot, theme.pen(theme.SECOND, 2.0))
+        # the accuracy plot's x range is linked to the loss plot's: one span for both
+        self._span = VisibleSpan(self.loss_plot, self._on_view_changed, self)
         self.loss_curve = self.loss_line.line
         self.train_curve = self.train_line.line
         self.test_curve = self.test_line.line
@@ -87,6 +92,7 @@ class TrainingView(QWidget):
         classifies = task != "regression" if task is not None else ACCURACY in run.capabilities
         self.accuracy_plot.setVisible(classifies)
         self._drawn = {}
+        self._span.forget()
         self._step_range.reset()
         self._loss_range.reset()
         self.show_record(run, force=True)
@@ -111,17 +117,22 @@ class TrainingView(QWidget):
             self._drawn = {}
             return
         index, record = found
-        # lines decimated to about the plot's pixel width, every bucket's min and max kept;
-        # non-finite losses are drawn at the ceiling (+inf), missing accuracies not at all
-        target = buckets_for(self.loss_plot)
-        x, loss = shared_envelopes.read(run, "loss", index, target, fill=np.inf)
+        # lines decimated to about the plot's pixel width over the steps it shows, every
+        # bucket's min and max kept; non-finite losses are drawn at the ceiling (+inf), missing
+        # accuracies not at all
+        steps = run.steps()
+        apply_x(self.loss_plot, self._step_range, float(steps[0]), float(steps[index]))
+        first, end, target = self._span.records(steps, index + 1)
+        last = end - 1
+        x, loss = shared_envelopes.read(run, "loss", last, target, fill=np.inf, first=first)
         safe_loss = log_safe(loss, log_bounds(loss))
         self.loss_line.set_points(x, safe_loss.values)
-        apply_x(self.loss_plot, self._step_range, x[0], x[-1])
         apply_y(self.loss_plot, self._loss_range, float(np.log10(safe_loss.values.min())),
                 float(np.log10(safe_loss.values.max())))
-        x_train, train = shared_envelopes.read(run, "train_accuracy", index, target, fill=np.nan)
-        x_test, test = shared_envelopes.read(run, "test_accuracy", index, target, fill=np.nan)
+        x_train, train = shared_envelopes.read(run, "train_accuracy", last, target, fill=np.nan,
+                                               first=first)
+        x_test, test = shared_envelopes.read(run, "test_accuracy", last, target, fill=np.nan,
+                                             first=first)
         shown_train, shown_test = np.isfinite(train), np.isfinite(test)
         self.train_line.set_points(x_train[shown_train], 100.0 * train[shown_train])
         self.test_line.set_points(x_test[shown_test], 100.0 * test[shown_test])
@@ -132,7 +143,8 @@ class TrainingView(QWidget):
             _, tests = shared_series.read(run, "test_accuracy", index)
             text += f", test accuracy {100.0 * _last_finite(tests):.1f} %"
         clamped = ""
-        if not np.isfinite(loss).all() or (loss <= 0).any():   # the envelope keeps both
+        zoomed = first > 0 or end <= index
+        if zoomed or not np.isfinite(loss).all() or (loss <= 0).any():   # envelopes keep both
             clamped = counts_text(*shared_clamp_counts.read(run, "loss", index))
         if clamped:
             text += f"; loss: {clamped}, drawn at the axis ends"
@@ -141,6 +153,12 @@ class TrainingView(QWidget):
         if self.boundary.reason:
             text += "<br>" + self.boundary.reason
         set_live_text(self.note, text)
+
+    def _on_view_changed(self) -> None:
+        """Ask for a redraw of the steps now shown; the Lab runs it between steps, because the
+        training thread may be appending to the history at this moment."""
+        if self._drawn:
+            self.sigRedrawRequested.emit()
 
     def export_targets(self) -> list[ExportTarget]:
         """Loss/accuracy curves and (for 2-D data) the decision boundary grid."""
