@@ -86,7 +86,7 @@ class PointHover(QObject):
         if index is None:
             self._hide()
             return
-        x, y = float(self._x[index]), float(self._y[index])
+        x, y = self._point(index)
         (x_low, x_high), (y_low, y_high) = self.plot.getViewBox().viewRange()
         # open towards the middle of the plot, so the label stays inside it
         self.label.setAnchor((1.0 if x > (x_low + x_high) / 2 else 0.0,
@@ -97,6 +97,10 @@ class PointHover(QObject):
         self.label.show()
         self.ring.setData([x], [y])
         self.ring.show()
+
+    def _point(self, index: int) -> tuple[float, float]:
+        """View position of point `index` (of all series together): where the label opens."""
+        return float(self._x[index]), float(self._y[index])
 
     def _text(self, index: int) -> str:
         """The html text of point `index` (of all series together)."""
