@@ -1,4 +1,6 @@
-"""Gradient history heatmap: layer × step image of log10 ‖dW‖_F, scrolling over the last steps."""
+"""Gradient history heatmap: parameter × step image of log10 ‖dW‖_F, scrolling over the last
+steps. Rows are the parameters in Gradient flow's order, grouped by module (param_axis on the
+left axis); hovering a cell names its parameter, step and norm (cell_hover)."""
 
 from __future__ import annotations
 
@@ -10,18 +12,24 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from core.runs import PARAM_STATS, Run
 from gui.export import ExportTarget
 from gui.lab.views import theme
+from gui.lab.views.cell_hover import CellHover
 from gui.lab.views.history_cache import shared_series
 from gui.lab.views.live_text import flush_live_text, set_live_text
-from gui.lab.views.run_view import n_param_layers
+from gui.lab.views.param_axis import ParamAxis, run_groups
+from gui.lab.views.param_texts import param_text
 from gui.lab.views.safe_values import clamp_counts_text, log10_safe, log_bounds
 
 N_STEPS_SHOWN = 400
 SCROLL_CHUNKS = 8   # the x range jumps by n_steps / 8 at a time (not every step: axis relayout)
 COLORBAR_LABEL = "log10 ‖dW‖_F"
+NUMBERED_LABEL = "weight layer i (1 = input side)"
+NAMED_LABEL = "parameter, by module (hover a cell)"
+CSV_QUANTITY = "log10 grad_norm ‖dW‖_F"
 
 
 class GradHeatmapView(QWidget):
-    """Image of log10 ‖dW_i‖_F: x = step (last N recorded), y = weight layer 1..L."""
+    """Image of log10 ‖dW‖_F: x = step (last N recorded), y = parameter 1..L in drawing
+    order (built-in runs: weight layer 1..L)."""
 
     title = "Gradient history"
 
@@ -29,11 +37,14 @@ class GradHeatmapView(QWidget):
         super().__init__(parent)
         self.n_steps = n_steps
         self.graphics = theme.make_graphics_widget()
-        self.plot = theme.add_plot(self.graphics, self.title, "step",
-                                   "weight layer i (1 = input side)", row=0, col=0)
+        self.plot = theme.add_plot(self.graphics, self.title, "step", NUMBERED_LABEL,
+                                   row=0, col=0)
         self.plot.showGrid(x=False, y=False)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.plot.addItem(self.image)
+        self.axis = ParamAxis(self.plot, NUMBERED_LABEL, self, side="left",
+                              named_label=NAMED_LABEL, padding=0.0, layer_ticks=False)
+        self.hover = CellHover(self.plot, self)
         grad_map = theme.colormap(theme.GRAD_COLORMAP)
         self._lut = grad_map.getLookupTable(nPts=256, alpha=True)      # (256, 4) uint8
         # The image is coloured here (RGBA) so that exact zeros get their own colour; the bar
@@ -48,33 +59,41 @@ class GradHeatmapView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)
         self.setToolTip(f"Each column is one recorded step (the last {n_steps}), each row a weight "
-                        "layer; colour = log10 of the layer's gradient norm ‖dW‖_F. A dark band "
+                        "layer (a parameter, grouped by module, for a PyTorch run); colour = "
+                        "log10 of its gradient norm ‖dW‖_F. A dark band "
                         "at the bottom = gradients vanish before reaching the first layers. "
                         f"{theme.ZERO_NAME} cells: the gradient is exactly 0 (no gradient at "
                         "all, e.g. every unit below is dead).")
         self._steps = np.zeros(0, np.int64)
         self._log_norms = np.zeros((0, 1))
+        self._groups = self.axis.groups
         self._levels: tuple[float, float] | None = None
         self._x_range: tuple[float, float] | None = None
 
     def reset_view(self, run: Run) -> None:
         """New architecture (or a reset): clear the image and the text."""
-        n_layers = n_param_layers(run)
+        self._groups = groups = run_groups(run)
         self._steps = np.zeros(0, np.int64)
-        self._log_norms = np.zeros((0, n_layers))
+        self._log_norms = np.zeros((0, len(groups)))
         self.image.clear()
+        self.hover.clear()
         self._levels = self._x_range = None
-        self.plot.setYRange(0.5, n_layers + 0.5, padding=0)
+        self.axis.set_groups(groups)
         self.show_record(run)
 
     def show_record(self, run: Run, index: int = -1, force: bool = False) -> None:
         """Show the last N recorded steps of the grad_norm series up to record `index`."""
         if not len(run) or PARAM_STATS not in run.capabilities:
             self.image.clear()
+            self.hover.clear()
             theme.set_text(self.note, "no step yet" if not len(run) else
                            "gradient history: this run recorded no gradient norms")
             return
         steps, norms = shared_series.tail(run, "grad_norm", index, self.n_steps)
+        groups = self._groups
+        grouped = len(groups) == norms.shape[1]
+        if grouped and not groups.numbered:
+            norms = norms[:, groups.order]          # rows in Gradient flow's order
         safe = log10_safe(norms, log_bounds(norms))
         self._steps, self._log_norms = steps, safe.values
         real = safe.values[~safe.underflow & ~safe.nonfinite]
@@ -90,6 +109,7 @@ class GradHeatmapView(QWidget):
         n_layers = safe.values.shape[1]
         first, last = float(steps[0]) - 0.5, float(steps[-1]) + 0.5
         self.image.setRect(QRectF(first, 0.5, max(last - first, 1.0), n_layers))
+        self._hover(run, steps, norms, first, max(last - first, 1.0) / len(steps), grouped)
         self._scroll_to(first, last)
         clamped = clamp_counts_text(safe)
         zeros = int(np.count_nonzero(norms == 0))
@@ -99,6 +119,17 @@ class GradHeatmapView(QWidget):
                       + (f"; {clamped}, drawn at the range ends" if clamped and not zeros else ""))
         if force:
             flush_live_text(self.note)
+
+    def _hover(self, run: Run, steps: np.ndarray, norms: np.ndarray, left: float,
+               column_width: float, grouped: bool) -> None:
+        """Hover labels for the cells drawn: parameter, shape, step and ‖dW‖_F."""
+        if not grouped:
+            self.hover.clear()
+            return
+        topology, groups = run.topology, self._groups   # never the run itself (a trainer)
+        self.hover.set_cells(len(steps), norms.shape[1], left, column_width,
+                             lambda c, r: param_text(topology, groups, r, "‖dW‖_F",
+                                                     norms[c, r], int(steps[c])))
 
     def _colour(self, log_values: np.ndarray, zero: np.ndarray, low: float,
                 high: float) -> np.ndarray:
@@ -123,7 +154,13 @@ class GradHeatmapView(QWidget):
         return [ExportTarget(self.title, self, self.graphics.ci, self._csv)]
 
     def _csv(self) -> tuple[list[str], np.ndarray]:
-        """step, then log10 ‖dW_i‖_F for each layer, exactly as coloured."""
+        """step, then log10 ‖dW‖_F of each row, exactly as coloured: weight layer i for a
+        built-in run, else the parameter's name (in the rows' order)."""
         n_layers = self._log_norms.shape[1]
-        headers = ["step"] + [f"log10 grad_norm ‖dW‖_F layer {i + 1}" for i in range(n_layers)]
+        groups = self._groups
+        if groups.numbered or len(groups) != n_layers:
+            rows = [f"layer {i + 1}" for i in range(n_layers)]
+        else:
+            rows = list(groups.names)
+        headers = ["step"] + [f"{CSV_QUANTITY} {row}" for row in rows]
         return headers, np.column_stack([self._steps.astype(np.float64), self._log_norms])
