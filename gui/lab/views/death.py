@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
-from core.runs import SITE_STATS, Run
+from core.runs import PER_UNIT, SITE_STATS, Run
 from gui.export import ExportTarget
 from gui.lab.views import theme
 from gui.lab.views.band_line import BandLine
@@ -24,6 +24,9 @@ DATASET_DEFINITION = ("dead on the dataset: f′ = 0 for every training sample "
                       "(refreshed every {k} steps)")
 WINDOW_DEFINITION = "dead on every batch since the window's start"
 BATCH_DEFINITION = "dead on this batch (f′ = 0 for every sample of the step's minibatch)"
+MASKS_NOT_RECORDED = "not recorded by this run (no per-unit dead masks)"
+MASKS_NOT_YET = "not measured yet"
+LINES_NOT_RECORDED = "none recorded in the steps shown"
 
 
 def shown_layers(n_hidden: int, max_lines: int = MAX_LINES) -> np.ndarray:
@@ -31,6 +34,15 @@ def shown_layers(n_hidden: int, max_lines: int = MAX_LINES) -> np.ndarray:
     if n_hidden <= max_lines:
         return np.arange(n_hidden)
     return np.unique(np.linspace(0, n_hidden - 1, max_lines).round().astype(np.int64))
+
+
+def _definition_text(masks: str, lines: str, merged: bool) -> str:
+    """What the big number and grid count (`masks`: definition and as of when) and what the
+    lines show, in two short lines (a LabelItem does not wrap and would widen the view); one
+    definition for all when `merged`."""
+    if merged:
+        return f"big number, grid and lines —<br>{masks}"
+    return f"big number and grid — {masks}<br>lines — {lines}"
 
 
 class DeathView(QWidget):
@@ -139,27 +151,28 @@ class DeathView(QWidget):
         k = config_value(run, "dead_refresh_every")
         dataset_definition = (DATASET_DEFINITION.format(k=k) if k is not None else
                               WINDOW_DEFINITION)
-        dataset_text = f"{dataset_definition}, as of step {window}"
         if dead_flat is None:
             theme.set_text(self.big_number, "total dead: –")
+            # the per-unit dead masks the big number and the grid count
+            masks = (f": {MASKS_NOT_YET}" if PER_UNIT in run.capabilities else
+                     f": {MASKS_NOT_RECORDED}")
         else:
             self.total_dead_percent = 100.0 * float(np.asarray(dead_flat, bool).mean())
             theme.set_text(self.big_number, f"total dead: {self.total_dead_percent:.1f} %")
+            masks = f", as of step {window}"
         batch = self.batch_definition.isChecked()
-        definition = BATCH_DEFINITION if batch else dataset_definition
-        # two short lines, not one long one: a LabelItem does not wrap and would widen the view
-        if batch:
-            text = f"big number and grid — {dataset_text}<br>lines — {definition}"
-        else:
-            text = f"big number, grid and lines —<br>{dataset_text}"
-        theme.set_text(self.definition, text + self._subset_note(n_hidden))
         kind = "Dead (solid) and saturated (dashed)" if self.show_saturation.isChecked() else "Dead"
         where = "this batch" if batch else "dataset"
         lines_title = f"{kind} units per layer — {where}"
         if lines_title != self._lines_title:   # a new title text re-lays the plot out
             self._lines_title = lines_title
             self.lines_plot.setTitle(lines_title, color=theme.FOREGROUND, size="9pt")
-        self._draw_lines(run, index, batch)
+        lines_recorded = self._draw_lines(run, index, batch)
+        text = _definition_text(dataset_definition + masks,
+                                (BATCH_DEFINITION if batch else dataset_definition) +
+                                ("" if lines_recorded else f": {LINES_NOT_RECORDED}"),
+                                merged=not batch and lines_recorded == (dead_flat is not None))
+        theme.set_text(self.definition, text + self._subset_note(n_hidden))
         if dead_flat is not None:
             self.grid.update(split_units(run, np.asarray(dead_flat, bool), False),
                              -1 if window is None else window)
@@ -170,20 +183,27 @@ class DeathView(QWidget):
             return ""
         return f" ({len(self._layers)} of {n_hidden} layers shown, evenly spaced)"
 
-    def _draw_lines(self, run: Run, index: int, batch: bool) -> None:
+    def _draw_lines(self, run: Run, index: int, batch: bool) -> bool:
         """Dead (and saturation) % per shown layer over the recorded steps up to `index` that
         the plot shows, each line decimated to about its pixel width with every bucket's min
-        and max kept (the records themselves when zoomed in to fewer)."""
+        and max kept (the records themselves when zoomed in to fewer). False when no dead
+        fraction is recorded in the steps drawn (the lines are empty)."""
         field = "dead_batch" if batch else "dead_window"
         steps = run.steps()
         apply_x(self.lines_plot, self._step_range, float(steps[0]), float(steps[index]))
         first, end, target = self._span.records(steps, index + 1)   # the steps shown
         columns = tuple(int(layer) for layer in self._layers)
-        x, dead = shared_envelopes.read(run, field, end - 1, target, columns, fill=0.0,
-                                        first=first)
-        dead_percent = 100.0 * dead
+        # not-recorded values are NaN, ignored by the buckets' min and max; a bucket of NaN
+        # only is drawn at 0, and no line at all when nothing is recorded
+        x, dead = shared_envelopes.read(run, field, end - 1, target, columns, first=first)
+        recorded = np.isfinite(dead)
+        lines_recorded = bool(recorded.any())
+        dead_percent = 100.0 * np.where(recorded, dead, 0.0)
         for k, line in enumerate(self._dead_lines):
-            line.set_points(x, dead_percent[:, k])
+            if lines_recorded:
+                line.set_points(x, dead_percent[:, k])
+            else:
+                line.clear()
         saturation = self.show_saturation.isChecked()
         self._drawn = {"index": index, "field": field, "saturated": saturation}
         top = float(dead_percent.max(initial=0.0))
@@ -201,6 +221,7 @@ class DeathView(QWidget):
         new_top = self._top_range.fit(0.0, max(4.0, top))
         if new_top is not None:
             self.lines_plot.setYRange(0.0, min(100.0, new_top[1]), padding=0.02)
+        return lines_recorded
 
     def _on_option_changed(self) -> None:
         """Ask for a redraw now (not only on the next frame); the Lab runs it between steps,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -21,13 +20,7 @@ BIG_SERIES_VALUES = 300_000      # a series with more values than this is "big"
 BIG_REFRESH_SECONDS = 0.2
 DIRECT_RECORDS = 65_536          # up to this many records a series is read whole (throttled)
 READ_PIECE = 8_192               # records per read while an envelope is folded in
-MIN_BUCKETS = 256
-
-
-def buckets_for(plot: Any) -> int:
-    """Buckets for a line across `plot` (a pyqtgraph PlotItem): about one per pixel column of
-    its view box, at least MIN_BUCKETS."""
-    return max(MIN_BUCKETS, int(plot.vb.width()))
+MIN_BUCKETS = 256                # a line is drawn in at least this many buckets
 
 
 class SeriesCache:
