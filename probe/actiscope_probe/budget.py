@@ -56,8 +56,7 @@ class Budget:
             self.recorded = _ema(self.recorded, cost)
         elif window:
             self.base = _ema(self.base, cost)
-        if recorded or window:
-            self._walls[recorded].append(wall)
+        self._walls[recorded].append(wall)
         if self.recorded is None:
             return
         # until a plain step was seen, assume it costs a fifth of a recorded one (window masks)
@@ -65,8 +64,8 @@ class Budget:
         # medians, not means: a step's wall time also holds whatever the loop did in between
         # (evaluation, checkpoints, another model's steps)
         plain = self._walls[False]
-        if plain:
-            self.train = max(statistics.median(plain) - base, 1e-9)
+        if plain:  # plain steps update the window masks on every window_stride-th step
+            self.train = max(statistics.median(plain) - base / self.window_stride, 1e-9)
         else:
             self.train = max(statistics.median(self._walls[True]) - self.recorded, 1e-9)
         timed = max(self.recorded - base, 0.0)
