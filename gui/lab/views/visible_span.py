@@ -9,6 +9,7 @@ SETTLE_MS without a change.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -20,6 +21,11 @@ from gui.lab.views.history_cache import MIN_BUCKETS
 SETTLE_MS = 50
 MARGIN = 0.5    # records drawn beyond each side of the view, in view widths: a short pan or a
                 # zoom-out shows lines at once, before the redraw
+
+
+def _whole(rounding: Callable[[float], int], value: float) -> np.int64:
+    """`value` rounded to a whole step, within int64 (steps are int64)."""
+    return np.int64(min(max(rounding(value), -(2 ** 62)), 2 ** 62))
 
 
 class VisibleSpan(QObject):
@@ -48,8 +54,10 @@ class VisibleSpan(QObject):
             return 0, 0, MIN_BUCKETS
         shown = steps[:stop]
         span = max(high - low, 1e-9)
-        first = int(np.searchsorted(shown, low - MARGIN * span, side="left")) - 1
-        end = int(np.searchsorted(shown, high + MARGIN * span, side="right")) + 1
+        # integer keys: a float key would cast all the (int64) steps to float (ms per call)
+        first = int(np.searchsorted(shown, _whole(math.ceil, low - MARGIN * span))) - 1
+        end = int(np.searchsorted(shown, _whole(math.floor, high + MARGIN * span),
+                                  side="right")) + 1
         first, end = min(max(first, 0), stop - 1), min(max(end, 1), stop)
         first = min(first, end - 1)
         drawn_span = float(shown[end - 1] - shown[first])
