@@ -18,12 +18,10 @@ import numpy as np
 from core.network_buffers import ForwardBuffers, Workspace, split_views
 from core.normalization import (
     ColumnTiles,
-    RowScale,
     batchnorm_backward,
     batchnorm_eval_weights,
     batchnorm_train,
     layernorm_backward,
-    layernorm_centered_weights,
     layernorm_forward,
     update_running_statistics,
 )
@@ -86,7 +84,6 @@ class NormalizedLayers:
                 "b": [np.empty(w.shape[1], dtype) for w in weights[:-1]],
                 "ones_w": {w: np.ones(w, dtype) for w in widths},
                 "tiles": {w: ColumnTiles(w, dtype) for w in widths},
-                "outer": {w: RowScale(1, w, dtype) for w in widths},
             }
         return self._layer
 
@@ -114,29 +111,19 @@ class NormalizedLayers:
         Keeps what train_backward needs: ws.z[i + 1] (z centred for BatchNorm, ẑ for LayerNorm)
         and 1/std; u lives in ws.scratch[width] (free again once f(u), f'(u) are out).
         """
-        scratch, layer, width = self._scratch, self._layer, w.shape[1]
-        tiles = layer["tiles"][width]
+        scratch, width = self._scratch, w.shape[1]
+        tiles = self._layer["tiles"][width]
+        z = np.matmul(a, w, out=ws.z[i + 1])
         if self.batch:
-            z = np.matmul(a, w, out=ws.z[i + 1])
             mean = scratch["mean"][i]
             u = batchnorm_train(z, self.gammas[i], self.betas[i], ws.ones, tiles, mean,
                                 scratch["var"][i], scratch["inv"][i], ws.scratch[width])
             mean += b  # the running mean is of z = a W + b
             return u
-        centered = self._layernorm_centered(i, a, w, b, ws.z[i + 1])
-        return layernorm_forward(centered, self.gammas[i], self.betas[i], layer["ones_w"][width],
-                                 tiles, layer["outer"][width], scratch["inv"][i],
-                                 scratch["dz"][width], ws.scratch[width])
-
-    def _layernorm_centered(self, i: int, a: np.ndarray, w: np.ndarray, b: np.ndarray,
-                            out: np.ndarray) -> np.ndarray:
-        """z - mean_j(z) (k, width) for z = a w + b, into out (row-centred weights and bias)."""
-        layer, width = self._layer, w.shape[1]
-        w_c, b_c, tiles = layer["w"][i], layer["b"][i], layer["tiles"][width]
-        layernorm_centered_weights(w, b, layer["ones_w"][width], w_c, b_c)
-        centered = np.matmul(a, w_c, out=out)
-        np.copyto(tiles.tile, b_c)
-        return tiles.apply(np.add, centered, centered)
+        np.copyto(tiles.tile, b)
+        tiles.apply(np.add, z, z)
+        return layernorm_forward(z, self.gammas[i], self.betas[i], self._layer["ones_w"][width],
+                                 tiles, scratch["inv"][i], ws.scratch[width])
 
     def end_forward(self, n: int) -> None:
         """After the forward pass: fold BatchNorm's batch statistics into the running ones."""
@@ -162,10 +149,9 @@ class NormalizedLayers:
                                    ws.ones, tiles, scratch["dz"][width], dgamma, dbeta)
             ws.db[i].fill(0.0)  # the mean subtraction cancels b exactly
             return g
-        g = layernorm_backward(grad_u, ws.z[i + 1], scratch["inv"][i], self.gammas[i],
-                               self._layer["outer"][width], ws.ones, scratch["dz"][width],
-                               ws.scratch[width], dgamma, dbeta, scratch["row_a"],
-                               scratch["row_b"])
+        g = layernorm_backward(grad_u, ws.z[i + 1], scratch["inv"][i], self.gammas[i], ws.ones,
+                               tiles, scratch["dz"][width], ws.scratch[width], dgamma, dbeta,
+                               scratch["row_a"], scratch["row_b"])
         np.dot(ws.ones, g, out=ws.db[i])
         return g
 
@@ -181,15 +167,14 @@ class NormalizedLayers:
         width = w.shape[1]
         layer = self._layer
         tiles = layer["tiles"][width]
-        if not self.batch:  # bufs.d is free until the activation writes f'(u)
-            centered = self._layernorm_centered(i, a, w, b, bufs.z[width][:k])
-            return layernorm_forward(centered, self.gammas[i], self.betas[i],
-                                     layer["ones_w"][width], tiles, layer["outer"][width],
-                                     self._row_scratch(k, w.dtype), bufs.d[width][:k],
-                                     bufs.scratch[width][:k])
-        w, b = layer["w"][i], layer["b"][i]  # u = a (W scale) + shift
-        batchnorm_eval_weights(weights[i], biases[i], self.gammas[i], self.betas[i],
-                               self.running_mean[i], self.running_var[i], w, b)
+        if self.batch:  # u = a (W scale) + shift
+            w, b = layer["w"][i], layer["b"][i]
+            batchnorm_eval_weights(weights[i], biases[i], self.gammas[i], self.betas[i],
+                                   self.running_mean[i], self.running_var[i], w, b)
         z = np.matmul(a, w, out=bufs.z[width][:k])
         np.copyto(tiles.tile, b)
-        return tiles.apply(np.add, z, z)
+        u = tiles.apply(np.add, z, z)
+        if self.batch:
+            return u
+        return layernorm_forward(z, self.gammas[i], self.betas[i], layer["ones_w"][width],
+                                 tiles, self._row_scratch(k, z.dtype), bufs.scratch[width][:k])

@@ -9,6 +9,13 @@ them per sample over the layer's units, the same in both modes. eps = 1e-5; γ s
 Each function works in place or into the buffers it is given (shapes in the docstrings), so a
 training step makes no (n, w) temporaries. The passes through a whole network are in
 core/network_normalized.py.
+
+Tried and left out (measured 2026-12, paired in one process, 20x128 batch 256): LayerNorm with
+rows centred inside the matmul (row-centred W, b) and γ ẑ as centred * (inv outer γ) from a
+k = 2 BLAS product, which avoids three per-row broadcasts (numpy loops those row by row, about
+2x a same-shape op). The kernels alone took 10-15 % less time; a whole backward_stats took no
+less (LN / plain: float32 1.48x before and after, float64 1.37x): the centred-weight buffers
+and the extra products cost what the broadcasts saved. The code is in commit 4c64bb5.
 """
 
 from __future__ import annotations
@@ -127,93 +134,50 @@ def batchnorm_eval_weights(w: np.ndarray, bias: np.ndarray, gamma: np.ndarray,
     shift += beta
 
 
-def layernorm_centered_weights(w: np.ndarray, bias: np.ndarray, ones_w: np.ndarray,
-                               w_out: np.ndarray, bias_out: np.ndarray) -> None:
-    """W and b with each row's mean over the layer's units taken out, so a w_out + bias_out is
-    z - mean_j(z) for z = a W + b: LayerNorm's centring done inside the matmul.
+def layernorm_forward(z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, ones_w: np.ndarray,
+                      tiles: ColumnTiles, inv_rows: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """u (n, w) = γ ẑ + β from z (n, w) = a W + b, with statistics per sample (row).
 
-    w (fan_in, w) into w_out, bias (w,) into bias_out; ones_w is (w,) of 1s. Centring the
-    (fan_in, w) weights is cheaper than centring the (n, w) rows per batch, whose per-row
-    broadcast numpy runs row by row.
+    z becomes ẑ in place and inv_rows (n,) = 1/sqrt(var + eps), both kept for the backward pass;
+    ones_w is (w,) of 1s; u is also used as scratch.
     """
-    width = w.shape[1]
-    row_means = np.dot(w, ones_w)
-    row_means *= 1.0 / width
-    np.subtract(w, row_means[:, None], out=w_out)
-    np.subtract(bias, np.dot(bias, ones_w) / width, out=bias_out)
-
-
-class RowScale:
-    """(n, w) = column vector (n,) x row vector (w,) as a k = 2 matmul (a zero second term).
-
-    numpy's per-row broadcast (x * r[:, None]) loops row by row (about 2x a same-shape op) and
-    its k = 1 matmul takes a slow non-BLAS path; a k = 2 BLAS product costs about one pass and
-    gives the same products (x * y + 0 * 0 rounds once, as x * y).
-    """
-
-    def __init__(self, n: int, width: int, dtype: np.dtype) -> None:
-        """Operands (n, 2) and (2, width), second column/row 0."""
-        self.left = np.zeros((n, 2), dtype)
-        self.right = np.zeros((2, width), dtype)
-
-    def outer(self, rows: np.ndarray, columns: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """out (n, w) = rows (n,) outer columns (w,); n may exceed the size made for."""
-        n = len(rows)
-        if n > len(self.left):
-            self.left = np.zeros((n, 2), self.left.dtype)
-        left = self.left[:n]
-        left[:, 0] = rows
-        self.right[0] = columns
-        return np.matmul(left, self.right, out=out)
-
-
-def layernorm_forward(centered: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
-                      ones_w: np.ndarray, tiles: ColumnTiles, outer: RowScale,
-                      inv_rows: np.ndarray, scale: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """u (n, w) = γ ẑ + β from z - mean_j(z) (n, w) (layernorm_centered_weights), per row.
-
-    Writes inv_rows (n,) = 1/sqrt(var + eps), kept (with `centered`, untouched) for
-    layernorm_backward; ones_w is (w,) of 1s; scale (n, w) is scratch (inv_rows outer γ); u is
-    also used as scratch. ẑ itself is never formed: γ ẑ = centered * scale.
-    """
-    width = centered.shape[1]
-    var = np.dot(np.square(centered, out=u), ones_w, out=inv_rows)
+    width = z.shape[1]
+    mean = np.dot(z, ones_w, out=inv_rows)
+    mean *= 1.0 / width
+    z -= mean[:, None]
+    var = np.dot(np.square(z, out=u), ones_w, out=inv_rows)
     var *= 1.0 / width
     var += EPS
     np.sqrt(var, out=var)
     np.divide(1.0, var, out=inv_rows)
-    outer.outer(inv_rows, gamma, scale)
-    np.multiply(centered, scale, out=u)
+    z *= inv_rows[:, None]
+    np.copyto(tiles.tile, gamma)
+    tiles.apply(np.multiply, z, u)
     np.copyto(tiles.tile, beta)
     return tiles.apply(np.add, u, u)
 
 
-def layernorm_backward(grad_u: np.ndarray, centered: np.ndarray, inv_rows: np.ndarray,
-                       gamma: np.ndarray, outer: RowScale, ones: np.ndarray, dz: np.ndarray,
-                       scale: np.ndarray, dgamma: np.ndarray, dbeta: np.ndarray,
+def layernorm_backward(grad_u: np.ndarray, normalized: np.ndarray, inv_rows: np.ndarray,
+                       gamma: np.ndarray, ones: np.ndarray, tiles: ColumnTiles, dz: np.ndarray,
+                       scratch: np.ndarray, dgamma: np.ndarray, dbeta: np.ndarray,
                        row_a: np.ndarray, row_b: np.ndarray) -> np.ndarray:
-    """dL/dz (n, w) into dz from dL/du (n, w) and what layernorm_forward kept; dγ, dβ (w,).
+    """dL/dz (n, w) into dz from dL/du (n, w) and ẑ (n, w); writes dγ and dβ (w,).
 
-    With ẑ = centered * inv: dz = inv (γg - mean_j(γg) - ẑ mean_j(γg ẑ)) per row
-    = g * scale - inv mean_j(γg) - centered * inv^3 mean_j(γg centered); the row means are
-    gemv products with γ, dγ = inv @ (g * centered). `centered` is overwritten (nothing reads
-    it after this); scale is (n, w) scratch (remade here: keeping it per layer from the forward
-    pass was slower, more memory traffic), row_a and row_b are (n,).
+    dz = inv (γg - mean_j(γg) - ẑ mean_j(γg ẑ)) per row; the row means are gemv products with
+    γ. ẑ is overwritten (nothing reads it after this); scratch is (n, w), row_a and row_b (n,).
     """
     width = grad_u.shape[1]
     np.dot(ones, grad_u, out=dbeta)
-    product = np.multiply(grad_u, centered, out=dz)
-    np.dot(inv_rows, product, out=dgamma)
-    c2 = np.dot(product, gamma, out=row_b)  # then * inv^3 / width
-    c2 *= inv_rows
-    c2 *= inv_rows
-    c2 *= inv_rows
-    c2 *= 1.0 / width
-    c1 = np.dot(grad_u, gamma, out=row_a)  # then * inv / width
-    c1 *= inv_rows
-    c1 *= 1.0 / width
-    centered *= c2[:, None]
-    np.multiply(grad_u, outer.outer(inv_rows, gamma, scale), out=dz)
-    dz -= centered
-    dz -= c1[:, None]
+    product = np.multiply(grad_u, normalized, out=scratch)
+    np.dot(ones, product, out=dgamma)
+    mean_gx = np.dot(product, gamma, out=row_b)
+    mean_gx *= 1.0 / width
+    mean_g = np.dot(grad_u, gamma, out=row_a)
+    mean_g *= 1.0 / width
+    normalized *= mean_gx[:, None]
+    np.copyto(tiles.tile, gamma)
+    tiles.apply(np.multiply, grad_u, dz)
+    dz -= mean_g[:, None]
+    dz -= normalized
+    dz *= inv_rows[:, None]
     return dz
