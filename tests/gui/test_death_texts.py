@@ -34,6 +34,7 @@ def test_a_run_without_dead_masks_says_so(qtbot, tmp_path):
     assert "None" not in definition and MASKS_NOT_RECORDED in definition
     assert definition.startswith("big number, grid and lines")    # all three: not recorded
     assert all(len(line.drawn()[0]) == 0 for line in view._dead_lines)   # not drawn at 0 %
+    assert view.grid.plot.titleLabel.text.endswith(MASKS_NOT_RECORDED)    # not "not measured yet"
     view.batch_definition.setChecked(True)
     view.show_record(run)
     definition = view.definition.text

@@ -154,8 +154,9 @@ class DeathView(QWidget):
         if dead_flat is None:
             theme.set_text(self.big_number, "total dead: –")
             # the per-unit dead masks the big number and the grid count
-            masks = (f": {MASKS_NOT_YET}" if PER_UNIT in run.capabilities else
-                     f": {MASKS_NOT_RECORDED}")
+            why = MASKS_NOT_YET if PER_UNIT in run.capabilities else MASKS_NOT_RECORDED
+            masks = f": {why}"
+            self.grid.forget(why)      # its title says the same (not "not measured yet")
         else:
             self.total_dead_percent = 100.0 * float(np.asarray(dead_flat, bool).mean())
             theme.set_text(self.big_number, f"total dead: {self.total_dead_percent:.1f} %")

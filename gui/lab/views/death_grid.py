@@ -63,14 +63,16 @@ class DeadGridPlot:
         self.widths: list[int] = []
         self._shown: tuple[int, tuple[int, ...]] | None = None
 
-    def forget(self) -> None:
-        """A new run: clear the grid (no stale units of the last run) and draw the next update()
-        whatever its step (a new trainer may repeat a step number)."""
+    def forget(self, why: str = "not measured yet") -> None:
+        """A new run (or a record without masks): clear the grid (no stale units of the last run)
+        and draw the next update() whatever its step (a new trainer may repeat a step number);
+        the title says `why` it is empty."""
         self._shown = None
         self.cells = np.zeros((0, 0))
         self.image.clear()
-        self.plot.setTitle(f"{self.title} — not measured yet", color=theme.FOREGROUND,
-                           size="9pt")
+        title = f"{self.title} — {why}"
+        if title != self.plot.titleLabel.text:     # a new title text re-lays the plot out
+            self.plot.setTitle(title, color=theme.FOREGROUND, size="9pt")
 
     def update(self, dead_units: Sequence[np.ndarray], step: int) -> None:
         """Redraw from the per-hidden-layer bool masks measured at `step`; the masks change only
