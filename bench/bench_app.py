@@ -29,7 +29,8 @@ every measurement in a fresh child process with QT_QPA_PLATFORM=xcb and a fresh 
 (the old code paths, selected by gui.lab.controller.FRAME_PACING = False) and on, side by side;
 `--modes separate,after` compares one repaint pass per plot view (Qt's default) with all views
 painted in one pass (gui/lab/repaint.py). "views painted together" lists which views shared a
-pass.
+pass. Other modes: `spf1` (Steps/frame 1 instead of Auto) and `trainNN` (an NN ms training
+budget per frame instead of 30).
 Goals: ≥ 30 new-data frames/s at 4 × 32, ≥ 20 at 50 × 128, clicks ≤ 100 ms, warm start ≤ 1.5 s.
 """
 
@@ -366,6 +367,8 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
     elif mode == "separate":     # Qt's default: each plot view painted in its own pass
         import gui.lab.repaint as repaint_module
         repaint_module.COALESCE = False
+    elif mode.startswith("train"):  # train20: a 20 ms training budget per frame (not 30)
+        controller_module.TRAIN_BUDGET_S = float(mode[5:]) / 1e3
     elif mode == "budget":       # the fixed budget only, Python's GIL switch interval kept
         controller_module.GIL_SWITCH_S = None
     clock = time.perf_counter
@@ -402,7 +405,8 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
     run_for(1.0)
     lab.set_config(ExperimentConfig(depth=depth, width=width, dataset="spirals", lr=0.01,
                                     batch_size=128, seed=0))
-    lab.run_bar.set_steps_per_frame(0)
+    # mode "spf1": one training step per frame (the Steps/frame box at 1), else Auto
+    lab.run_bar.set_steps_per_frame(1 if mode == "spf1" else 0)
     run_for(0.5)
 
     # -- instruments -------------------------------------------------------------------------
