@@ -15,34 +15,23 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 
 from core.runs import Run, TrainerRun
 from gui.lab.compare_sources import ask_run_folder
+from gui.lab.lab_action import lab_action
 
 
 def make_compare_action(parent) -> QAction:
     """The checkable 'Compare A/B' action (Ctrl+K) of the run bar and the Lab menu."""
-    action = QAction("Compare A/B", parent)
-    action.setCheckable(True)
-    action.setShortcut(QKeySequence("Ctrl+K"))
-    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-    action.setToolTip("Train a second configuration B beside A on the same data and seed, "
-                      "plots paired (Ctrl+K)")
-    parent.addAction(action)
-    return action
+    return lab_action(parent, "Compare A/B", "Train a second configuration B beside A on the "
+                      "same data and seed, plots paired (Ctrl+K)", "Ctrl+K", checkable=True)
 
 
 def make_compare_runs_action(parent) -> QAction:
     """'Compare runs…' (Ctrl+Shift+K): two run folders side by side in Compare."""
-    action = QAction("Compare runs…", parent)
-    action.setShortcut(QKeySequence("Ctrl+Shift+K"))
-    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-    action.setToolTip("Choose two run folders (.actirun) and compare them in Compare A/B, "
-                      "aligned by step (Ctrl+Shift+K)")
-    parent.addAction(action)
-    return action
+    return lab_action(parent, "Compare runs…", "Choose two run folders (.actirun) and compare "
+                      "them in Compare A/B, aligned by step (Ctrl+Shift+K)", "Ctrl+Shift+K")
 
 
 class CompareMixin:

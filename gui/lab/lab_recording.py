@@ -13,12 +13,13 @@ from typing import Protocol
 
 from actiscope_probe.runformat import RUN_SUFFIX
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from core.runs import RunWriteError, TrainerRecorder, TrainerRun, save_run
 from core.trainer import Trainer
 from gui.lab.controller import TrainingController
+from gui.lab.lab_action import lab_action
 
 
 class RecordingHost(Protocol):
@@ -49,18 +50,13 @@ class LabRecording(QObject):
     def __init__(self, lab: RecordingHost) -> None:
         super().__init__(lab)
         self._lab = lab
-        self.save_run_action = QAction("Save run as…", lab)
-        self.save_run_action.setShortcut(QKeySequence("Ctrl+Alt+S"))
-        self.save_run_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.save_run_action.setToolTip("Write every step the Lab has trained so far into a "
-                                        "new run folder (.actirun) (Ctrl+Alt+S)")
-        lab.addAction(self.save_run_action)
-        self.record_action = QAction("Record to file", lab)
-        self.record_action.setCheckable(True)
-        self.record_action.setToolTip("While on, every training step is appended to a run "
-                                      "folder (.actirun) chosen when you switch it on; off, "
-                                      "Reset or new settings close the file")
-        lab.addAction(self.record_action)
+        self.save_run_action = lab_action(
+            lab, "Save run as…", "Write every step the Lab has trained so far into a new run "
+            "folder (.actirun) (Ctrl+Alt+S)", "Ctrl+Alt+S")
+        self.record_action = lab_action(
+            lab, "Record to file", "While on, every training step is appended to a run folder "
+            "(.actirun) chosen when you switch it on; off, Reset or new settings close the file",
+            checkable=True)
         self._recorder: TrainerRecorder | None = None   # "Record to file" while on
         self._path: Path | None = None
         self._recorded_step = -1                         # newest step handed to the recorder

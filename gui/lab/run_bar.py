@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.lab.fixed_label import fix_label_size
+from gui.lab.lab_action import lab_action
 
 MAX_STEPS_PER_FRAME = 1000
 STEP_LABEL_WIDTH = 96            # "Step 1,234,567"
@@ -30,24 +31,17 @@ class RunActions:
 
     def __init__(self, parent: QWidget) -> None:
         style = parent.style()
-        self.play_pause = QAction("Play", parent)
-        self.play_pause.setCheckable(True)
-        self.play_pause.setShortcut(QKeySequence(Qt.Key.Key_Space))
-        self.play_pause.setToolTip("Start or pause training (Space)")
-        self.step = QAction("Step", parent)
-        self.step.setShortcut(QKeySequence(Qt.Key.Key_Right))
-        self.step.setToolTip("Run exactly one training step (Right arrow)")
+        # shortcuts fire only while the Lab tab (the parent) is the visible tab (lab_action)
+        self.play_pause = lab_action(parent, "Play", "Start or pause training (Space)",
+                                     QKeySequence(Qt.Key.Key_Space), checkable=True)
+        self.step = lab_action(parent, "Step", "Run exactly one training step (Right arrow)",
+                               QKeySequence(Qt.Key.Key_Right))
         self.step.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward))
-        self.reset = QAction("Reset", parent)
-        self.reset.setShortcut(QKeySequence(Qt.Key.Key_R))
-        self.reset.setToolTip("Rebuild the network from the current settings, step 0 (R)")
+        self.reset = lab_action(parent, "Reset", "Rebuild the network from the current "
+                                "settings, step 0 (R)", QKeySequence(Qt.Key.Key_R))
         self.reset.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
         self._play_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
         self._pause_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
-        for action in self.all():
-            # Shortcuts fire only while the Lab tab (the parent) is the visible tab.
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            parent.addAction(action)
         self.show_running(False)
 
     def all(self) -> list[QAction]:
