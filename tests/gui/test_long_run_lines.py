@@ -264,3 +264,19 @@ def test_zoomed_training_lines_are_the_records_shown(qtbot, long_run):
     x, loss = view.loss_line.drawn()
     assert view.loss_line.band.isVisible() and len(x) < 5_000 and loss.max() == pytest.approx(1e3)
     view.grab().save("/tmp/h8_training_zoomed_out.png")
+
+
+def test_following_the_newest_record_asks_for_no_extra_redraw(qtbot, long_run):
+    """While the shown record grows (as when playing) the view sets its own x range and its
+    axes re-lay their tick labels, so the plot's width moves by a few pixels: the frame already
+    drew the right buckets, so no redraw is asked on top (there were 2 in 4 frames: a second
+    refresh of Death and Training). A zoom still asks for one."""
+    from gui.lab.views.visible_span import SETTLE_MS
+    view = _shown(qtbot, DeathView, long_run)
+    requests = _follow_redraws(view, long_run)
+    for index in (400_000, 600_000, 800_000, T - 1):     # the shown record grows, as playing
+        view.show_record(long_run, index)
+        qtbot.wait(3 * SETTLE_MS)
+    assert requests == []
+    _zoom(qtbot, view, view.lines_plot, 1_000.0, 2_000.0)
+    assert len(requests) == 1

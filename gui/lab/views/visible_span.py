@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer
 from gui.lab.views.history_cache import MIN_BUCKETS
 
 SETTLE_MS = 50
+WIDTH_SLACK = 0.2   # a width change below this share of the drawn width keeps the buckets drawn
 MARGIN = 0.5    # records drawn beyond each side of the view, in view widths: a short pan or a
                 # zoom-out shows lines at once, before the redraw
 
@@ -77,5 +78,13 @@ class VisibleSpan(QObject):
         return low, high, max(1.0, float(self._plot.vb.width()))
 
     def _on_settled(self) -> None:
-        if self._drawn_for is not None and self._view() != self._drawn_for:
+        if self._drawn_for is None:
+            return
+        low, high, width = self._view()
+        drawn_low, drawn_high, drawn_width = self._drawn_for
+        # a few pixels of width come and go as the axes re-lay their tick labels (every few
+        # frames while playing): the buckets drawn still fit; a redraw there was a second
+        # refresh of the view after those frames
+        if (low, high) != (drawn_low, drawn_high) or \
+                abs(width - drawn_width) > WIDTH_SLACK * drawn_width:
             self._redraw()
