@@ -159,9 +159,10 @@ def test_a_frame_paints_every_shown_view_in_one_repaint_pass(qtbot):
         QApplication.instance().removeEventFilter(watch)
     painted = [p for p in passes if p]
     assert len(set(viewports.values())) >= 4
-    # one pass per view without coalescing; with it one pass, or two when a view redraws once
-    # more on its own (a debounced x-range redraw of the long-run lines)
-    assert len(painted) <= 2 and len(painted[0]) >= 2, painted
+    # Without coalescing each view is painted in a pass of its own, as soon as its scene has
+    # processed its changes: the first pass holds one view. With it, the frame's views share
+    # the first pass (later passes come from timers: the diagram's pulse, a debounced redraw).
+    assert len(painted[0]) >= 2, painted
 
 
 def test_step_and_rate_readouts_never_re_lay_the_window_out(qtbot):
