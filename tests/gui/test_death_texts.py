@@ -13,16 +13,11 @@ from core.trainer import Trainer
 from gui.lab.views import DeathView
 from gui.lab.views.death import LINES_NOT_RECORDED, MASKS_NOT_RECORDED
 from tests.gui.param_run_samples import write_param_run
+from tests.gui.shown import shown_view
 
 
 def _shown(qtbot, run) -> DeathView:
-    view = DeathView()
-    qtbot.addWidget(view)
-    view.resize(900, 500)
-    view.show()
-    qtbot.waitExposed(view)
-    view.reset_view(run)
-    return view
+    return shown_view(qtbot, DeathView, run)
 
 
 def test_a_run_without_dead_masks_says_so(qtbot, tmp_path):

@@ -20,18 +20,12 @@ from gui.export.table import NAME_HEADER
 from gui.export.verify import check_csv, colour_count
 from gui.lab.views import GradFlowView, UpdateRatioView
 from gui.lab.views.param_axis import NAMED_LABEL, display_segments
+from tests.gui.shown import shown_view
 
 
 def shown(qtbot, cls, run, size=(700, 450)):
     """A view of class `cls` at `size`, drawing the newest record of `run`."""
-    view = cls()
-    qtbot.addWidget(view)
-    view.resize(*size)
-    view.show()
-    qtbot.waitExposed(view)
-    view.reset_view(run)
-    view.show_record(run, -1, force=True)
-    return view
+    return shown_view(qtbot, cls, run, size, draw=True)
 
 
 def scene_pos(view, x: float, value: float) -> QPointF:

@@ -19,18 +19,12 @@ from gui.export import export_csv
 from gui.export.verify import check_csv, colour_count
 from gui.lab.views import GradHeatmapView, theme
 from gui.lab.views.grad_heatmap import NAMED_LABEL, NUMBERED_LABEL
+from tests.gui.shown import shown_view
 
 
 def shown(qtbot, run, size=(700, 450)) -> GradHeatmapView:
     """A heatmap at `size` drawing the newest record of `run`."""
-    view = GradHeatmapView()
-    qtbot.addWidget(view)
-    view.resize(*size)
-    view.show()
-    qtbot.waitExposed(view)
-    view.reset_view(run)
-    view.show_record(run, -1, force=True)
-    return view
+    return shown_view(qtbot, GradHeatmapView, run, size, draw=True)
 
 
 def cell_pos(view, step: float, row: int) -> QPointF:

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QRect
 
-from gui.app import create_main_window
+from tests.gui.shown import shown_window_lab
 
 MIN_W, MIN_H = 80, 50
 
@@ -28,12 +28,7 @@ def _plots(view):
 
 @pytest.mark.parametrize("size", [(1280, 720), (1400, 900)])
 def test_every_lab_plot_has_a_readable_data_area_inside_the_window(qtbot, size):
-    window = create_main_window()
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    lab = window.tab_widgets()[1]
-    window.tabs.setCurrentWidget(lab)
+    window, lab = shown_window_lab(qtbot, size)
     lab.presets.choose("dying-relu")
     lab.advance(20)
     window_rect = QRect(QPoint(0, 0), window.size())
@@ -55,12 +50,7 @@ def test_every_lab_plot_has_a_readable_data_area_inside_the_window(qtbot, size):
 
 def test_reset_layout_restores_squashed_and_floating_docks(qtbot):
     from PySide6.QtCore import Qt
-    window = create_main_window()
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    lab = window.tab_widgets()[1]
-    window.tabs.setCurrentWidget(lab)
+    window, lab = shown_window_lab(qtbot, (1400, 900))
     qtbot.wait(30)
     docks = lab.plots.docks()
     default = {d.objectName(): d.height() for d in docks if not d.visibleRegion().isEmpty()}
@@ -171,12 +161,7 @@ def test_step_and_rate_readouts_never_re_lay_the_window_out(qtbot):
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
 
-    window = create_main_window()
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    lab = window.tab_widgets()[1]
-    window.tabs.setCurrentWidget(lab)
+    window, lab = shown_window_lab(qtbot, (1400, 900))
     qtbot.wait(50)
     requests: list[str] = []
 

@@ -12,6 +12,7 @@ from core.runs import FileRun, TrainerRecorder
 from core.trainer import Trainer
 from gui.lab.views import DeathView, TrainingView
 from gui.lab.views.history_cache import ClampCounts, SeriesCache
+from tests.gui.shown import shown_view
 
 T = 1_000_000
 SPIKE = 654_321
@@ -77,14 +78,7 @@ def long_run(tmp_path_factory) -> LongRun:
     return LongRun(FileRun(path), series)
 
 
-def _shown(qtbot, cls, run):
-    view = cls()
-    qtbot.addWidget(view)
-    view.resize(900, 500)
-    view.show()
-    qtbot.waitExposed(view)
-    view.reset_view(run)
-    return view
+_shown = shown_view     # a view at 900 x 500, reset to the run
 
 
 def test_death_lines_keep_a_one_record_spike_of_a_million(qtbot, long_run):

@@ -11,19 +11,14 @@ from core.runs import FileRun, TrainerRecorder
 from core.trainer import Trainer
 from gui.commands.render import render_run
 from gui.lab.lab_view import LabView
+from tests.gui.shown import shown_lab
 
 CONFIG = dict(depth=3, width=12, n_samples=200, batch_size=32, dead_refresh_every=4, seed=5)
 
 
 @pytest.fixture
 def lab(qtbot):
-    view = LabView()
-    qtbot.addWidget(view)
-    view.resize(1400, 900)
-    view.show()
-    view.set_config(ExperimentConfig(**{**CONFIG, "depth": 2}))
-    yield view
-    view.shutdown()
+    yield from shown_lab(qtbot, ExperimentConfig(**{**CONFIG, "depth": 2}))
 
 
 def write_run(path, steps: int = 30, close: bool = True):
