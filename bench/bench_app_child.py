@@ -131,6 +131,8 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
         controller_module.TRAIN_BUDGET_S = float(mode[5:]) / 1e3
     elif mode == "budget":       # the fixed budget only, Python's GIL switch interval kept
         controller_module.GIL_SWITCH_S = None
+    elif mode.startswith("gil"):   # gil100: a 100 µs GIL switch interval while training
+        controller_module.GIL_SWITCH_S = float(mode[3:]) / 1e6
     clock = time.perf_counter
     state = {"on": False}
     names: dict[int, str] = {}

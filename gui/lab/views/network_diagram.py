@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QTimer
 from PySide6.QtGui import QBrush, QColor, QPainterPath
-from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
 from core.runs import PER_UNIT, Run, StepRecord
 from gui.export import ExportTarget
@@ -78,6 +78,9 @@ class NetworkDiagramView(QWidget):
         # (measured with bench/bench_app.py) and a faint aliased line looks the same
         self.edges = pg.PlotDataItem(pen=pg.mkPen(150, 155, 165, 22, width=1), connect="pairs",
                                      antialias=False)
+        # ... and they only change with the architecture: painted once into a pixmap that each
+        # frame blits (Qt re-renders it when the view's transform or the data changes)
+        self.edges.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.scatter = pg.ScatterPlotItem(pxMode=True, hoverable=True, tip=self._tooltip)
         self.band = QGraphicsRectItem()
         self.band.setPen(pg.mkPen(None))
