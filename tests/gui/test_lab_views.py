@@ -91,7 +91,7 @@ def test_grad_flow_draws_the_last_grad_norms(qtbot):
     np.testing.assert_array_equal(view.current.yData, trainer.last.grad_norms)
     np.testing.assert_array_equal(view.signal.yData, trainer.last.signal_norms)
     previous = trainer.history.series("grad_norms")[-2]
-    np.testing.assert_array_equal(view.trail[-1].yData, previous)
+    np.testing.assert_array_equal(view.trail[-1].yData, np.log10(previous))  # view units
     headers, columns = view.export_targets()[0].csv()
     assert headers[0] == NAME_HEADER and list(columns[:, 0]) == ["L1", "L2", "L3", "L4"]
     np.testing.assert_array_equal(columns[:, 2].astype(float), view.current.yData)
@@ -115,7 +115,7 @@ def test_heatmap_and_update_ratio_export_what_they_draw(qtbot):
 def test_training_view_curves_and_boundary(qtbot):
     trainer = make_trainer(steps=6)
     view = make_view(qtbot, TrainingView, trainer)
-    np.testing.assert_array_equal(view.loss_curve.yData, trainer.history.series("loss"))
+    np.testing.assert_array_equal(view.loss_line.drawn()[1], trainer.history.series("loss"))
     curves, boundary = view.export_targets()
     _, grid = boundary.csv()
     assert grid.shape[1] == 3 and set(np.unique(grid[:, 2])) <= {0.0, 1.0, 2.0}

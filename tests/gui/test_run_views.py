@@ -81,8 +81,8 @@ def drawn(view) -> dict[str, np.ndarray]:
     if isinstance(view, UpdateRatioView):
         return {"ratio": view.curve.yData}
     if isinstance(view, TrainingView):
-        return {"loss": view.loss_curve.yData, "train": view.train_curve.yData,
-                "test": view.test_curve.yData, "x": view.loss_curve.xData}
+        return {"loss": view.loss_line.drawn()[1], "train": view.train_line.drawn()[1],
+                "test": view.test_line.drawn()[1], "x": view.loss_line.drawn()[0]}
     if isinstance(view, DeathView):
         lines, grid = (t.csv()[1] for t in view.export_targets())
         return {"dead %": np.array([view.total_dead_percent]), "lines": lines, "grid": grid}
@@ -152,13 +152,14 @@ def test_show_record_draws_that_records_numbers(qtbot, tmp_path, make):
     flow = build(qtbot, GradFlowView, run)
     flow.show_record(run, index)
     np.testing.assert_array_equal(flow.current.yData, record.grad_norm)
-    np.testing.assert_array_equal(flow.trail[-1].yData, run.record(index - 1).grad_norm)
+    np.testing.assert_array_equal(flow.trail[-1].yData,   # log10 view units
+                                  np.log10(run.record(index - 1).grad_norm))
     ratio = build(qtbot, UpdateRatioView, run)
     ratio.show_record(run, index)
     np.testing.assert_array_equal(ratio.curve.yData, record.update_ratio)
     training = build(qtbot, TrainingView, run)
     training.show_record(run, index, force=True)
-    np.testing.assert_array_equal(training.loss_curve.yData, run.series("loss")[:index + 1])
+    np.testing.assert_array_equal(training.loss_line.drawn()[1], run.series("loss")[:index + 1])
     assert f"step {record.step}," in training.note.text
     heatmap = build(qtbot, GradHeatmapView, run)
     heatmap.show_record(run, index)

@@ -44,8 +44,12 @@ class GradFlowView(QWidget):
         self.legend = legend = theme.add_legend(self.graphics, row=1, col=0, columns=2)
         self.note = theme.add_label(self.graphics, row=2, col=0, color=theme.FOREGROUND, size="8pt",
                                     justify="left")
-        self.trail = [self.plot.plot(pen=theme.pen(theme.faded(theme.ACCENT, 20 + 12 * k), 1.0))
+        # plain curves, y in log10 view units (a PlotDataItem each cost ~3× the setData time,
+        # 10 of them every frame: bench/bench_lab_views.py)
+        self.trail = [pg.PlotCurveItem(pen=theme.pen(theme.faded(theme.ACCENT, 20 + 12 * k), 1.0))
                       for k in range(N_TRAIL)]
+        for curve in self.trail:
+            self.plot.addItem(curve)
         self.weight_line = self.plot.plot(pen=theme.pen(theme.ACCENT, 2.5))   # named runs
         self.current = self.plot.plot(pen=theme.pen(theme.ACCENT, 2.5), symbol="o", symbolSize=7,
                                       **theme.symbol_style(theme.ACCENT))
@@ -155,9 +159,9 @@ class GradFlowView(QWidget):
         offset = N_TRAIL - len(trail.values)
         for k, curve in enumerate(self.trail):
             if k >= offset:
-                _draw(curve, layers, trail.values[k - offset], earlier[k - offset], line,
-                      weight_rank)
-            else:
+                _draw_line(curve, layers, trail.values[k - offset], earlier[k - offset], line,
+                           weight_rank)
+            elif curve.xData is not None and len(curve.xData):
                 curve.setData([], [])
         self._step = record.step
         self._hover(run, record.step, bounds.floor, layers, grads.values, grad_norms,
@@ -264,3 +268,12 @@ def _draw(item, x: np.ndarray, drawn: np.ndarray, raw: np.ndarray, present: np.n
         return      # empty and staying empty (a built-in run's bias marks): skip the setData
     connect = np.zeros(int(keep.sum()), bool) if join is None else consecutive(join[keep])
     item.setData(x[keep], drawn[keep], connect=connect)
+
+
+def _draw_line(curve: pg.PlotCurveItem, x: np.ndarray, drawn: np.ndarray, raw: np.ndarray,
+               present: np.ndarray, join: np.ndarray) -> None:
+    """`_draw` for a plain curve on the log axis: y in log10 view units."""
+    keep = (raw != 0) & present
+    connect = consecutive(join[keep])
+    curve.setData(x[keep], np.log10(drawn[keep]),
+                  connect="all" if connect[:-1].all() else connect)

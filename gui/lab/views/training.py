@@ -55,7 +55,7 @@ class TrainingView(QWidget):
         self._step_range = StickyRange(pad_low=0.0, pad_high=0.15, min_pad=10.0)
         self._loss_range = StickyRange(pad_low=0.1, pad_high=0.1, min_pad=0.1)
         # long runs: filled min..max bands (BandLine); short ones: the line itself
-        self.loss_line = BandLine(self.loss_plot, theme.pen(theme.ACCENT, 1.5))
+        self.loss_line = BandLine(self.loss_plot, theme.pen(theme.ACCENT, 1.5), log_y=True)
         self.train_line = BandLine(self.accuracy_plot, theme.pen(theme.ACCENT, 1.5))
         self.test_line = BandLine(self.accuracy_plot, theme.pen(theme.SECOND, 2.0))
         # the accuracy plot's x range is linked to the loss plot's: one span for both
