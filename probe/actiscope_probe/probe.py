@@ -37,7 +37,7 @@ from actiscope_probe.runformat import Manifest, ParamLayer, Site, Topology
 from actiscope_probe.sink import Pending, Sink
 from actiscope_probe.site_hooks import SiteWatch
 from actiscope_probe.sites import clean_name
-from actiscope_probe.timing import ScaleWatch, find_scaler, in_backward
+from actiscope_probe.timing import ScaleWatch, StepNesting, find_scaler, in_backward
 
 ALWAYS_FIRST = 20
 
@@ -80,7 +80,8 @@ class Probe:
         self.world_size = world_size if world_size is not None else (
             dist.get_world_size() if ready else 1)
         root = _unwrap(model)
-        self._param_stats = ParamStats([(clean_name(n), p) for n, p in root.named_parameters()])
+        self._param_stats = ParamStats([(clean_name(n), p) for n, p in root.named_parameters()],
+                                       optimizer)
         self._routed = None
         if trace_functional:  # F.relu-style calls as sites: root's training forward goes via fx
             from actiscope_probe.fx import Routed
@@ -101,6 +102,7 @@ class Probe:
         self._last_step_t = time.perf_counter()
         self._budget = Budget(budget)
         self._scale = ScaleWatch(self.scaler)
+        self._nesting = StepNesting()
         disable = getattr(torch.compiler, "disable", lambda f, **_: f)
         self._handles = [s.module.register_forward_hook(disable(hook))
                          for s, hook in zip(self._watch.sites, self._watch.hooks(), strict=True)]
@@ -191,14 +193,14 @@ class Probe:
             self._check_skipped()
 
     def _step_pre_hook(self, optimizer: Any, args: Any, kwargs: Any) -> None:
-        if self._stopped or not self._record_next:
+        if not self._nesting.enter() or self._stopped or not self._record_next:
             return
         start = time.perf_counter()
         self._param_stats.snapshot()
         self._hook_s += time.perf_counter() - start
 
     def _step_post_hook(self, optimizer: Any, args: Any, kwargs: Any) -> None:
-        if self._stopped:
+        if not self._nesting.leave() or self._stopped:
             return
         self._check_skipped(stepped=True)
         self.step += 1

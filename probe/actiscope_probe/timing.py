@@ -1,8 +1,10 @@
-"""The probe's own bookkeeping: AMP scale watching, backward detection (the budget: budget.py)."""
+"""The probe's own bookkeeping: AMP scale watching, backward and nested-step detection (the budget:
+budget.py)."""
 
 from __future__ import annotations
 
 import inspect
+import sys
 from typing import Any
 
 import torch
@@ -14,6 +16,41 @@ def in_backward() -> bool:
         return torch._C._current_graph_task_id() != -1
     except AttributeError:  # older or newer torch without it: count every grad-enabled forward
         return False
+
+
+class StepNesting:
+    """Tells an optimizer step's hooks from those of a step nested in it.
+
+    An optimizer subclass whose `step` calls `super().step()` runs the step hooks twice per step
+    once the parent class's `step` has been wrapped too (any instance of it patches it): outer
+    pre, inner pre, inner post, outer post. Only the outer pair counts. A pre-hook is nested when
+    the frame that called the outer pre-hook (torch's step wrapper) is still on the stack.
+    """
+
+    def __init__(self) -> None:
+        """No step open."""
+        self._outer: Any = None   # frame of the open outer step's wrapper
+        self._nested = 0          # nested pre-hooks whose post-hook has not run yet
+
+    def enter(self) -> bool:
+        """In a step pre-hook: True for the outer step, False for a nested one."""
+        caller = sys._getframe(2)
+        frame = caller.f_back
+        while frame is not None:
+            if frame is self._outer:
+                self._nested += 1
+                return False
+            frame = frame.f_back
+        self._outer, self._nested = caller, 0  # also after a step that raised
+        return True
+
+    def leave(self) -> bool:
+        """In a step post-hook: True for the outer step, False for a nested one."""
+        if self._nested:
+            self._nested -= 1
+            return False
+        self._outer = None
+        return True
 
 
 class ScaleWatch:
