@@ -1,16 +1,24 @@
 """The adaptive sampler: how often to record so that the probe stays inside its overhead budget.
 
-What a recorded step costs is measured from wall time, not only from the probe's own timers: the
-timers miss autograd's tensor-hook bookkeeping, the allocator and cache effects of temporaries and
-the writer thread's share of the interpreter (together 2-4 times the timed cost on a 10x256 MLP).
-So the extra cost of a recorded step is the median wall time of recent recorded steps minus that
-of recent plain steps (never less than the timed cost), and the training time per step is the
-median plain step minus the probe's timed cost on it.
+What a step costs is measured from wall time, not only from the probe's own timers: the timers
+miss autograd's tensor-hook bookkeeping, the allocator and cache effects of temporaries and the
+writer thread's share of the interpreter (together 2-4 times the timed cost on a 10x256 MLP).
+Steps are of three kinds: recorded, plain steps that update the dead-since-window masks
+("window"), and idle plain steps. A recorded step's extra cost is the median wall time of recent
+recorded steps minus that of recent window steps, plus the median excess of the plain step right
+after a record (the writer thread builds the record then, sharing the interpreter); a window
+step's is the median window step minus the median idle step (never less than the timed cost
+either way). The training time per
+step is the median plain step minus the probe's cost on it.
+
+What no wall time can show is the cost of the hooks merely being there on an idle step (module
+calls take their slow path, each hook returns early): about 1-2 % of a 6 ms step of a 10x256 MLP.
+So the sampler plans for half the budget and leaves the rest to that.
 
 The dead-since-window masks are updated on every step (dead since the window start is then exact)
-unless they alone would take more than half the budget (a tiny model, or activation maps that
-are large next to the step's compute); then every `window_stride` steps, so that they take half
-of it, and dead since the window start means dead on every sampled batch.
+unless they alone would take more than half the planned budget (a tiny model, or activation maps
+that are large next to the step's compute); then every `window_stride` steps, and dead since the
+window start means dead on every sampled batch.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from collections import deque
 MAX_STRIDE = 1000
 _EMA = 0.2
 _RECENT = 9   # steps of each kind whose median wall time is used
+PLANNED = 0.5  # share of the budget the strides are planned for
 
 
 class Budget:
@@ -32,17 +41,20 @@ class Budget:
         if not 0 < fraction < 1:
             raise ValueError(f"The overhead budget must lie in (0, 1), not {fraction}.")
         self.fraction = fraction
-        # plan for 70 % of the budget: the plain steps' hook calls are not timed at all
-        self._plan = 0.7 * fraction
+        # plan for half the budget: the idle steps' hook calls cannot be measured
+        self._plan = PLANNED * fraction
         self.train: float | None = None     # seconds per step without the probe
         self.recorded: float | None = None  # probe seconds on a recorded step (timers)
         self.base: float | None = None      # probe seconds on a plain step that updates the window
-        self.extra: float | None = None     # a recorded step's cost beyond a plain step's
+        self.extra: float | None = None     # a recorded step's cost beyond a window step's
+        self.window_cost = 0.0              # a window step's cost beyond an idle step's
         self.stride = 1         # record every `stride` steps
         self.window_stride = 1  # update the dead-since-window masks every `window_stride` steps
         self._seen = 0
-        self._walls: dict[bool, deque[float]] = {True: deque(maxlen=_RECENT),
-                                                 False: deque(maxlen=_RECENT)}
+        self._walls: dict[str, deque[float]] = {
+            kind: deque(maxlen=_RECENT) for kind in ("recorded", "window", "idle")}
+        self._after = False  # the last step was recorded
+        self._after_excess: deque[float] = deque(maxlen=_RECENT)  # on the step after a record
 
     def observe(self, wall: float, cost: float, recorded: bool, window: bool = True) -> None:
         """Fold in one step's wall time and the probe's timed cost, then update both strides.
@@ -56,22 +68,37 @@ class Budget:
             self.recorded = _ema(self.recorded, cost)
         elif window:
             self.base = _ema(self.base, cost)
-        self._walls[recorded].append(wall)
+        kind = "recorded" if recorded else "window" if window else "idle"
+        after, self._after = self._after, recorded
+        if after and not recorded:  # the writer thread builds the record during this step
+            if self._walls[kind]:
+                self._after_excess.append(wall - statistics.median(self._walls[kind]))
+        else:
+            self._walls[kind].append(wall)
         if self.recorded is None:
             return
+        walls = {k: statistics.median(v) if v else None for k, v in self._walls.items()}
         # until a plain step was seen, assume it costs a fifth of a recorded one (window masks)
         base = self.base if self.base is not None else 0.2 * self.recorded
+        if walls["window"] is not None and walls["idle"] is not None:
+            base = max(base, walls["window"] - walls["idle"])
         # medians, not means: a step's wall time also holds whatever the loop did in between
         # (evaluation, checkpoints, another model's steps)
-        plain = self._walls[False]
-        if plain:  # plain steps update the window masks on every window_stride-th step
-            self.train = max(statistics.median(plain) - base / self.window_stride, 1e-9)
+        if walls["idle"] is not None:
+            self.train = walls["idle"]
+        elif walls["window"] is not None:
+            self.train = max(walls["window"] - base, 1e-9)
         else:
-            self.train = max(statistics.median(self._walls[True]) - self.recorded, 1e-9)
+            self.train = max(walls["recorded"] - self.recorded, 1e-9)
+        plain = walls["window"] if walls["window"] is not None else walls["idle"]
+        if plain is not None and walls["window"] is None:
+            plain += base
         timed = max(self.recorded - base, 0.0)
-        measured = statistics.median(self._walls[True]) - statistics.median(plain) \
-            if plain and self._walls[True] else 0.0
+        measured = walls["recorded"] - plain if plain is not None else 0.0
+        if self._after_excess:
+            measured += max(statistics.median(self._after_excess), 0.0)
         self.extra = max(timed, measured)
+        self.window_cost = base
         budget = self._plan * self.train
         # the window masks may take half the budget (records need room too), else are sampled
         self.window_stride = max(1, min(MAX_STRIDE, math.ceil(base / (0.5 * budget))))
@@ -85,7 +112,7 @@ class Budget:
         """The expected probe overhead at the current strides (fraction of training time)."""
         if self.train is None or self.extra is None:
             return None
-        plain = (self.base or 0.0) / self.window_stride
+        plain = self.window_cost / self.window_stride
         return (plain + self.extra / self.stride) / self.train
 
 

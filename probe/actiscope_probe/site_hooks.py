@@ -64,6 +64,8 @@ class SiteWatch:
                 site.pending += 1
                 self._begin_forward(site.index == 0)  # also when the root's forward is not run
             self.forwards += 1
+            if site.index >= 0 and not (self.window or self.record):
+                return  # an idle step (sampled): nothing to measure
             start = time.perf_counter()
             out = output[0] if isinstance(output, tuple | list) else output
             if isinstance(out, torch.Tensor) and out.is_floating_point() and out.ndim >= 1:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 import pytest
-from actiscope_probe.budget import Budget
+from actiscope_probe.budget import PLANNED, Budget
 
 
-def _feed(budget: Budget, steps: list[tuple[float, float, bool]]) -> None:
-    for wall, cost, recorded in steps:
-        budget.observe(wall, cost, recorded)
+def _feed(budget: Budget, steps: list[tuple]) -> None:
+    for wall, cost, recorded, *window in steps:
+        budget.observe(wall, cost, recorded, *window)
 
 
 def test_recorded_cost_comes_from_wall_time_when_the_timers_miss_most_of_it() -> None:
@@ -21,10 +21,10 @@ def test_recorded_cost_comes_from_wall_time_when_the_timers_miss_most_of_it() ->
           + [(0.01305, 0.00105, True)] * 9)
     assert budget.train == pytest.approx(0.010, rel=1e-6)
     assert budget.extra == pytest.approx(0.003, rel=1e-6)   # not the timed 0.001
-    room = 0.7 * 0.03 * 0.010 - 0.00005
-    assert budget.stride == math.ceil(0.003 / room)          # 19; the timers alone would give 7
+    room = PLANNED * 0.03 * 0.010 - 0.00005
+    assert budget.stride == math.ceil(0.003 / room)          # 30; the timers alone would give 10
     assert budget.window_stride == 1                         # exact dead-since-window masks
-    assert budget.overhead <= 0.7 * 0.03 + 1e-12
+    assert budget.overhead <= PLANNED * 0.03 + 1e-12
 
 
 def test_timed_cost_is_a_floor_and_window_masks_thin_out_beyond_half_the_budget() -> None:
@@ -37,8 +37,21 @@ def test_timed_cost_is_a_floor_and_window_masks_thin_out_beyond_half_the_budget(
     tiny = Budget(0.03)
     _feed(tiny, [(0.0013, 0.0003, True)] * 21 + [(0.0011, 0.0001, False)] * 9)
     assert tiny.train == pytest.approx(0.0011 - 0.0001 / tiny.window_stride, rel=0.2)
-    assert tiny.window_stride == math.ceil(0.0001 / (0.5 * 0.7 * 0.03 * tiny.train)) > 1
+    assert tiny.window_stride == math.ceil(0.0001 / (0.5 * PLANNED * 0.03 * tiny.train)) > 1
     assert tiny.stride > 1
+
+
+def test_window_cost_comes_from_wall_time_against_idle_steps() -> None:
+    # training 10 ms; the window masks really cost 0.5 ms (timers: 0.1 ms), a record 2 ms
+    budget = Budget(0.03)
+    _feed(budget, [(0.012, 0.001, True)] * 21 + [(0.0105, 0.0001, False, True)] * 9
+          + [(0.010, 0.0, False, False)] * 9 + [(0.0125, 0.001, True)] * 9)
+    assert budget.window_cost == pytest.approx(0.0005, rel=1e-6)  # not the timed 0.0001
+    assert budget.train == pytest.approx(0.010, rel=1e-6)
+    assert budget.extra == pytest.approx(0.002, rel=1e-6)
+    planned = PLANNED * 0.03 * 0.010
+    assert budget.window_stride == math.ceil(0.0005 / (0.5 * planned))  # 7, not 2
+    assert budget.overhead <= PLANNED * 0.03 + 1e-12
 
 
 def test_a_slow_outlier_step_does_not_make_every_step_recorded() -> None:
