@@ -11,7 +11,7 @@ import actiscope_probe  # noqa: E402
 
 
 class SubSGD(torch.optim.SGD):
-    """A subclass may step differently (here: a decoupled shrink): the probe must not assume SGD's."""
+    """A subclass may step differently (here, a decoupled shrink): not SGD's update."""
 
     @torch.no_grad()
     def step(self, closure=None):  # noqa: ANN001, ANN201
