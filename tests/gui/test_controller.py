@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 
 from core.config import ExperimentConfig
 from core.trainer import Trainer
+from gui.lab import controller as controller_module
 from gui.lab.controller import TrainingController
 from gui.lab.step_worker import THREAD_NAME
 
@@ -202,6 +203,31 @@ def test_slow_steps_leave_the_gui_thread_free(controller, qtbot):
     assert len(ticks_during_steps) >= 10
     assert set(ticks_during_steps) >= {0, 1}
     qtbot.waitUntil(lambda: not controller.is_worker_busy(), timeout=10000)
+    assert trainer.overlaps == 0
+
+
+def test_the_batch_leaves_room_for_the_frames_serial_part(controller, qtbot):
+    """A slow redraw (the views read the trainers, so the worker sits it out) shortens the batch
+    so that batch + redraw stay near FRAME_PERIOD_S; a quick one leaves the full budget."""
+    trainer = CheckedTrainer(delay_s=0.001)
+    controller.set_trainers([trainer])
+    budgets: list[float] = []
+    redraw_s = {"value": 0.0}
+
+    def redraw(_stats) -> None:
+        time.sleep(redraw_s["value"])
+        budgets.append(controller._budget_s)
+
+    controller.sigFrame.connect(redraw)
+    controller.play()
+    qtbot.waitUntil(lambda: len(budgets) >= 15, timeout=10000)
+    assert budgets[-1] == pytest.approx(controller_module.TRAIN_BUDGET_S)   # quick redraws
+    redraw_s["value"] = 0.012
+    start = len(budgets)
+    qtbot.waitUntil(lambda: len(budgets) >= start + 25, timeout=10000)
+    controller.pause()
+    assert controller_module.MIN_TRAIN_BUDGET_S <= budgets[-1] \
+        <= controller_module.FRAME_PERIOD_S - 0.011 < controller_module.TRAIN_BUDGET_S
     assert trainer.overlaps == 0
 
 
