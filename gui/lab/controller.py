@@ -1,7 +1,7 @@
 """TrainingController: steps trainers in lockstep on a worker thread, one batch per frame.
 
-Handshake: the worker trains a batch of k steps (k adapts so a batch takes about 30 ms, at least
-one step) and reports back through a queued signal; the GUI thread then applies queued requests
+Handshake: the worker trains a batch of k steps (k adapts so a batch takes 15-30 ms, at least
+one step; see FRAME_PERIOD_S) and reports back through a queued signal; the GUI thread then applies queued requests
 (call_when_idle), emits sigFrame so the views redraw once, and only then hands the worker the next
 batch. So the trainers are never read by the GUI while the worker mutates them, and the GUI thread
 stays free (events, animations, tooltips) while a step computes, however slow the step is.

@@ -87,9 +87,9 @@ class RunBar(QWidget):
         self._speed.setSpecialValueText("Auto")
         self._speed.setValue(0)
         self._speed.setToolTip(
-            "Training steps run between two redraws. Auto fits as many as take about 30 ms; "
-            "a number asks for that many (still capped by the 30 ms budget so the window "
-            "stays responsive)."
+            "Training steps run between two redraws. Auto fits as many as take 15-30 ms, "
+            "so that training plus redraw stay near 1/30 s a frame; a number asks for that "
+            "many (still capped by the same budget so the window stays responsive)."
         )
         self._speed.valueChanged.connect(self.sigStepsPerFrameChanged)
         layout.addWidget(self._speed)
