@@ -65,3 +65,16 @@ def test_a_slow_outlier_step_does_not_make_every_step_recorded() -> None:
 def test_budget_fraction_is_checked() -> None:
     with pytest.raises(ValueError, match="budget"):
         Budget(1.5)
+
+
+def test_gaps_in_the_loop_on_recorded_steps_do_not_stop_the_recording() -> None:
+    # 10 ms steps, records cost 1 ms; from step 40 on every recorded step also holds a 2 s gap
+    # (the loop's evaluation happens to fall on the sampled steps)
+    budget = Budget(0.03)
+    _feed(budget, [(0.011, 0.001, True)] * 21 + [(0.010, 0.0, False)] * 19)
+    stride = budget.stride
+    assert stride < 50
+    for _ in range(30):
+        _feed(budget, [(2.011, 0.001, True)] + [(0.010, 0.0, False)] * (budget.stride - 1))
+    assert budget.stride == stride
+    assert budget.train == pytest.approx(0.010, rel=1e-6)
