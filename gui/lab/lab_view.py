@@ -143,7 +143,7 @@ class LabView(ConfigMixin, ReplayMixin, CompareMixin, QWidget):
         self.follower.sigStopped.connect(self._on_follow_stopped)
         self._replay_timer.timeout.connect(self._replay_tick)
         self.scrubber.sigFollow.connect(self._on_follow)
-        self.controller.sigStep.connect(self._on_step)
+        self.controller.sigSteps.connect(self._on_steps)
         self.controller.sigFrame.connect(self._on_frame)
         self.controller.sigDiverged.connect(self._on_diverged)
         self.controller.sigFailed.connect(self._on_failed)
@@ -256,16 +256,17 @@ class LabView(ConfigMixin, ReplayMixin, CompareMixin, QWidget):
         self.controller.advance(n_steps)
         self._refresh_views(force=True)
 
-    def _on_step(self, index: int, stats) -> None:
+    def _on_steps(self, steps: list) -> None:
         """Every step's StepStats (A = 0, B = 1) goes to its run, before the frame is drawn."""
-        run = self._live_run if index == 0 else self._run_b
-        if run is not None:
-            run.append(stats)
-        if index == 0:
-            self.recording.append(stats)
+        for index, stats in steps:
+            run = self._live_run if index == 0 else self._run_b
+            if run is not None:
+                run.append(stats)
+            if index == 0:
+                self.recording.append(stats)
 
     def _on_frame(self, stats) -> None:
-        """The controller's frame: the runs hold its steps (_on_step); the views draw."""
+        """The controller's frame: the runs hold its steps (_on_steps); the views draw."""
         if self.is_replaying():
             return
         if self._scrub_step is not None:     # a new step (Step while scrubbed): follow it
