@@ -30,8 +30,9 @@ every measurement in a fresh child process with QT_QPA_PLATFORM=xcb and a fresh 
 (the old code paths, selected by gui.lab.controller.FRAME_PACING = False) and on, side by side;
 `--modes separate,after` compares one repaint pass per plot view (Qt's default) with all views
 painted in one pass (gui/lab/repaint.py). "views painted together" lists which views shared a
-pass. Other modes: `spf1` (Steps/frame 1 instead of Auto) and `trainNN` (an NN ms training
-budget per frame instead of 30).
+pass. Other modes: `spf1` (Steps/frame 1 instead of Auto), `trainNN` (an NN ms training
+budget per frame instead of 30) and `periodNN` (Auto aims at an NN ms frame instead of 1/31 s;
+`period1000` keeps the batch at 30 ms, as before the batch adapted).
 Goals: ≥ 30 new-data frames/s at 4 × 32, ≥ 20 at 50 × 128, clicks ≤ 100 ms, warm start ≤ 1.5 s.
 """
 

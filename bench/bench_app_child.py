@@ -129,6 +129,8 @@ def child_play(depth: int, width: int, mode: str, seconds: float, clicks: int,
         repaint_module.COALESCE = False
     elif mode.startswith("train"):  # train20: a 20 ms training budget per frame (not 30)
         controller_module.TRAIN_BUDGET_S = float(mode[5:]) / 1e3
+    elif mode.startswith("period"):  # period1000: Auto aims at a 1000 ms frame (the batch
+        controller_module.FRAME_PERIOD_S = float(mode[6:]) / 1e3   # stays at 30 ms)
     elif mode == "budget":       # the fixed budget only, Python's GIL switch interval kept
         controller_module.GIL_SWITCH_S = None
     elif mode.startswith("gil"):   # gil100: a 100 µs GIL switch interval while training

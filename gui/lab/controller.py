@@ -1,10 +1,11 @@
 """TrainingController: steps trainers in lockstep on a worker thread, one batch per frame.
 
 Handshake: the worker trains a batch of k steps (k adapts so a batch takes 15-30 ms, at least
-one step; see FRAME_PERIOD_S) and reports back through a queued signal; the GUI thread then applies queued requests
-(call_when_idle), emits sigFrame so the views redraw once, and only then hands the worker the next
-batch. So the trainers are never read by the GUI while the worker mutates them, and the GUI thread
-stays free (events, animations, tooltips) while a step computes, however slow the step is.
+one step; see FRAME_PERIOD_S) and reports back through a queued signal; the GUI thread then
+applies queued requests (call_when_idle), emits sigFrame so the views redraw once, and only then
+hands the worker the next batch. So the trainers are never read by the GUI while the worker
+mutates them, and the GUI thread stays free (events, animations, tooltips) while a step computes,
+however slow the step is.
 """
 
 from __future__ import annotations
@@ -266,7 +267,11 @@ class TrainingController(QObject):
             self._collect_started = None
         self._next_job_id += 1
         self._job = StepJob(self._next_job_id, list(self._trainers),
-                            limit=self._requested_k or 1_000_000, budget_s=self._budget_s,
+                            limit=self._requested_k or 1_000_000,
+                            # Auto aims at the frame rate; a number asked for gets up to
+                            # the full 30 ms (more steps/s, fewer frames/s)
+                            budget_s=(TRAIN_BUDGET_S if self._requested_k and FRAME_PACING
+                                      else self._budget_s),
                             step_estimate_s=self._step_seconds)
         self._worker.submit(self._job)
 

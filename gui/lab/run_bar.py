@@ -89,7 +89,8 @@ class RunBar(QWidget):
         self._speed.setToolTip(
             "Training steps run between two redraws. Auto fits as many as take 15-30 ms, "
             "so that training plus redraw stay near 1/30 s a frame; a number asks for that "
-            "many (still capped by the same budget so the window stays responsive)."
+            "many, up to 30 ms of training a frame (more steps/s, fewer frames/s; the cap "
+            "keeps the window responsive)."
         )
         self._speed.valueChanged.connect(self.sigStepsPerFrameChanged)
         layout.addWidget(self._speed)

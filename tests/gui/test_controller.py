@@ -207,27 +207,34 @@ def test_slow_steps_leave_the_gui_thread_free(controller, qtbot):
 
 
 def test_the_batch_leaves_room_for_the_frames_serial_part(controller, qtbot):
-    """A slow redraw (the views read the trainers, so the worker sits it out) shortens the batch
-    so that batch + redraw stay near FRAME_PERIOD_S; a quick one leaves the full budget."""
+    """A slow redraw (the views read the trainers, so the worker sits it out) shortens Auto's
+    batch so that batch + redraw stay near FRAME_PERIOD_S; a quick one leaves the full budget,
+    and so does a number of steps per frame asked for."""
     trainer = CheckedTrainer(delay_s=0.001)
     controller.set_trainers([trainer])
-    budgets: list[float] = []
+    budgets: list[float] = []          # of each batch handed to the worker
+    submit = controller._worker.submit
+
+    def recorded(job) -> None:
+        budgets.append(job.budget_s)
+        submit(job)
+
+    controller._worker.submit = recorded
     redraw_s = {"value": 0.0}
-
-    def redraw(_stats) -> None:
-        time.sleep(redraw_s["value"])
-        budgets.append(controller._budget_s)
-
-    controller.sigFrame.connect(redraw)
+    controller.sigFrame.connect(lambda _stats: time.sleep(redraw_s["value"]))
     controller.play()
     qtbot.waitUntil(lambda: len(budgets) >= 15, timeout=10000)
     assert budgets[-1] == pytest.approx(controller_module.TRAIN_BUDGET_S)   # quick redraws
     redraw_s["value"] = 0.012
     start = len(budgets)
     qtbot.waitUntil(lambda: len(budgets) >= start + 25, timeout=10000)
-    controller.pause()
     assert controller_module.MIN_TRAIN_BUDGET_S <= budgets[-1] \
         <= controller_module.FRAME_PERIOD_S - 0.011 < controller_module.TRAIN_BUDGET_S
+    controller.set_steps_per_frame(1000)
+    start = len(budgets)
+    qtbot.waitUntil(lambda: len(budgets) >= start + 3, timeout=10000)
+    controller.pause()
+    assert budgets[-1] == pytest.approx(controller_module.TRAIN_BUDGET_S)
     assert trainer.overlaps == 0
 
 
