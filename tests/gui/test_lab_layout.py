@@ -48,6 +48,27 @@ def test_every_lab_plot_has_a_readable_data_area_inside_the_window(qtbot, size):
     assert checked >= 9      # diagram, flow, heatmap, 2 death, 3 training, ratio, phase
 
 
+@pytest.mark.parametrize("size", [(1280, 720), (1400, 900)])
+def test_every_lab_plot_title_fits_its_plot(qtbot, size):
+    """Titles that carry a step number and a long explanation were cut at the plot's edge (the
+    decision boundary's and the alive/dead grid's at the default window)."""
+    window, lab = shown_window_lab(qtbot, size)
+    lab.presets.choose("dying-relu")
+    lab.advance(2000)   # four-digit steps in the titles
+    too_wide = []
+    for view, dock in zip(lab.views, lab.plots.docks(), strict=True):
+        dock.raise_()
+        qtbot.wait(30)
+        for title, plot, _graphics in _plots(view):
+            if not title:
+                continue
+            text = plot.titleLabel.item.boundingRect().width()
+            if text > plot.sceneBoundingRect().width() + 2:
+                too_wide.append((type(view).__name__, title, round(text),
+                                 round(plot.sceneBoundingRect().width())))
+    assert not too_wide
+
+
 def test_reset_layout_restores_squashed_and_floating_docks(qtbot):
     from PySide6.QtCore import Qt
     window, lab = shown_window_lab(qtbot, (1400, 900))

@@ -122,8 +122,8 @@ class BoundaryPlot:
         self.live = n_weights <= MAX_LIVE_WEIGHTS
         self._interval = MIN_INTERVAL_S
         if not self.live:
-            self.plot.setTitle(f"Training points (boundary not drawn live: {n_weights / 1e6:.0f} M "
-                               "weights)", color=theme.FOREGROUND, size="9pt")
+            self.plot.setTitle(f"Training points only ({n_weights / 1e6:.0f} M weights: "
+                               "no live boundary)", color=theme.FOREGROUND, size="9pt")
         x0, x1, y0, y1 = self.bounds
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
@@ -151,7 +151,7 @@ class BoundaryPlot:
         self._computed_step = newest
         what = {"binary": "P(class 1)", "multiclass": "predicted class"}.get(self.task,
                                                                               "prediction")
-        self.plot.setTitle(f"Decision boundary — {what}, step {newest}",
+        self.plot.setTitle(f"Boundary — {what}, step {newest}",
                            color=theme.FOREGROUND, size="9pt")
         return True
 

@@ -70,7 +70,7 @@ class DeadGridPlot:
         self._shown = None
         self.cells = np.zeros((0, 0))
         self.image.clear()
-        title = f"{self.title} — {why}"
+        title = f"{self.title}<br>{why}"
         if title != self.plot.titleLabel.text:     # a new title text re-lays the plot out
             self.plot.setTitle(title, color=theme.FOREGROUND, size="9pt")
 
@@ -90,9 +90,10 @@ class DeadGridPlot:
         n_layers, n_cells = self.cells.shape
         self.image.setRect(QRectF(-0.5 * self.units_per_cell, 0.5, n_cells * self.units_per_cell,
                                   n_layers))
-        agg = (f", {self.units_per_cell} units/cell (shade = dead fraction)"
+        agg = (f"<br>{self.units_per_cell} units/cell, shade = dead fraction"
                if self.units_per_cell > 1 else "")
-        self.plot.setTitle(f"Alive (teal) / dead (grey) — dataset, step {step}{agg}",
+        # short lines: one long line ran past the plot's edge at the default window
+        self.plot.setTitle(f"Alive (teal) / dead (grey)<br>dataset, step {step}{agg}",
                            color=theme.FOREGROUND, size="9pt")
 
     def csv(self) -> tuple[list[str], np.ndarray]:

@@ -39,7 +39,7 @@ class TrainingView(QWidget):
         # colours named in the title: a legend would cover most of this short plot
         self.accuracy_plot = theme.add_plot(
             self.graphics,
-            f"Accuracy — <span style='color:{theme.ACCENT.name()}'>train (this batch)</span>, "
+            f"Accuracy — <span style='color:{theme.ACCENT.name()}'>train (batch)</span>, "
             f"<span style='color:{theme.SECOND.name()}'>test split</span>", "step", "accuracy (%)",
             row=1, col=0)
         self.accuracy_plot.setXLink(self.loss_plot)
