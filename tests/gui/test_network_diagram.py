@@ -105,7 +105,7 @@ def test_diagram_legend_shows_every_line_of_its_text(qtbot):
     view = make_view(qtbot, NetworkDiagramView, trainer)
     redraw(view, trainer, force=True)
     shown = view.legend_label.item.toPlainText()
-    assert "|f′(z)| < 0.05 for every training sample (not dead)" in shown
+    assert "|f′(z)| < 0.05\n" in shown and "for every training sample (not dead)" in shown
     assert "blue band = backward pulse" in shown.splitlines()[-1]
 
 

@@ -250,9 +250,10 @@ class NetworkDiagramView(QWidget):
         record = self._record
         threshold = config_value(run, "saturation_threshold")
         if record is not None and threshold is not None:
-            saturated = (f"saturated on the dataset: |f′(z)| &lt; "
-                         f"{threshold:g} for every training sample "
-                         f"(not dead), as of step {self._window}")
+            # two lines: as one it ran past the dock's edge at the default window
+            saturated = (f"saturated on the dataset: |f′(z)| &lt; {threshold:g}<br>"
+                         f"&nbsp;&nbsp;&nbsp;for every training sample (not dead), "
+                         f"as of step {self._window}")
         aggregated = ""
         if self.model.dots_per_column.max() < max(self.model.sizes):
             aggregated = (f"<br>a dot = a group of units (layers wider than "
