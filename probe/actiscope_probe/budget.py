@@ -8,8 +8,8 @@ Steps are of three kinds: recorded, plain steps that update the dead-since-windo
 recorded steps minus that of recent window steps, plus the median excess of the plain step right
 after a record (the writer thread builds the record then, sharing the interpreter); a window
 step's is the median window step minus the median idle step (never less than the timed cost
-either way). The training time per
-step is the median plain step minus the probe's cost on it.
+either way). The training time per step is the median idle step (else the median window step
+minus its cost).
 
 What no wall time can show is the cost of the hooks merely being there on an idle step (module
 calls take their slow path, each hook returns early): about 1-2 % of a 6 ms step of a 10x256 MLP.
@@ -97,9 +97,9 @@ class Budget:
             self.train = max(walls["window"] - base, 1e-9)
         else:
             self.train = max(walls["recorded"] - self.recorded, 1e-9)
-        plain = walls["window"] if walls["window"] is not None else walls["idle"]
-        if plain is not None and walls["window"] is None:
-            plain += base
+        # what a recorded step is compared with: a window step (records update the masks too)
+        plain = walls["window"] if walls["window"] is not None else \
+            None if walls["idle"] is None else walls["idle"] + base
         timed = max(self.recorded - base, 0.0)
         measured = walls["recorded"] - plain if plain is not None else 0.0
         if self._after_excess:

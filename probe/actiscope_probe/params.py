@@ -19,15 +19,12 @@ import torch
 _ZERO, _GRAD, _BUF, _DIFF = range(4)  # where a parameter's ‖ΔW‖ comes from
 
 
-def _sources(optimizer: torch.optim.Optimizer | None, params: list[torch.Tensor],
+def _sources(exact_sgd: bool, groups: dict[int, dict], params: list[torch.Tensor],
              has_grad: list[bool]) -> tuple[list[int], list[float]]:
-    """Per parameter: the source of its ‖ΔW‖ and the factor (lr) it is scaled by."""
-    groups: dict[int, dict] = {}
-    if optimizer is not None:
-        for group in optimizer.param_groups:
-            for p in group["params"]:
-                groups[id(p)] = group
-    exact_sgd = type(optimizer) is torch.optim.SGD  # a subclass may step differently
+    """Per parameter: the source of its ‖ΔW‖ and the factor (lr) it is scaled by.
+
+    `exact_sgd`: the optimizer is torch.optim.SGD itself; `groups`: param id -> its group.
+    """
     kinds, scales = [], []
     for p, grad in zip(params, has_grad, strict=True):
         group = groups.get(id(p))
@@ -58,6 +55,9 @@ class ParamStats:
         """`params`: (clean name, parameter) in named_parameters() order; `optimizer` steps them."""
         self.params = params
         self.optimizer = optimizer
+        self._exact_sgd = type(optimizer) is torch.optim.SGD  # a subclass may step differently
+        self._group_key: tuple[int, ...] | None = None  # group sizes when _groups was built
+        self._groups: dict[int, dict] = {}              # param id -> its param group
         self.before: list[torch.Tensor] | None = None  # snapshots of the _DIFF parameters
         self.snapped = False
         self.grad_norms: list[torch.Tensor] = []
@@ -75,7 +75,8 @@ class ParamStats:
             grads = [tensors[i].grad for i in index]
             self.grad_index = index
             self.grad_norms = list(torch._foreach_norm(grads)) if grads else []
-            self._kinds, self._scales = _sources(self.optimizer, tensors, has_grad)
+            self._kinds, self._scales = _sources(self._exact_sgd, self._param_groups(), tensors,
+                                                 has_grad)
             diff = [i for i, kind in enumerate(self._kinds) if kind == _DIFF]
             if diff != self._diff:
                 self.before, self._diff = None, diff
@@ -85,6 +86,16 @@ class ParamStats:
                     self.before = [torch.empty_like(p) for p in params]
                 torch._foreach_copy_(self.before, params)
             self.snapped = True
+
+    def _param_groups(self) -> dict[int, dict]:
+        """Param id -> its optimizer group, rebuilt only when the groups change (lr is read from
+        the group at each step)."""
+        groups = self.optimizer.param_groups if self.optimizer is not None else []
+        key = tuple(len(group["params"]) for group in groups)
+        if key != self._group_key:
+            self._group_key = key
+            self._groups = {id(p): group for group in groups for p in group["params"]}
+        return self._groups
 
     def norms(self) -> tuple[list[tuple[str, int]], torch.Tensor]:
         """At the step post-hook: (spec, one tensor of ‖grad‖ (if any), ‖W‖ then ‖ΔW‖)."""
