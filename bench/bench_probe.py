@@ -1,10 +1,12 @@
 """Overhead of actiscope_probe on CPU: three models, with and without the probe, in one run.
 
-For each model, three copies with the same weights train in interleaved blocks of steps (the order
+For each model, four copies with the same weights train in interleaved blocks of steps (the order
 rotating each round, since a block that follows another copy refills the caches): without
-the probe, with the probe at its defaults (adaptive sampling), and with every statistic on every
-step (every=1, per-unit data every step). Printed: median over the rounds of the time ratio to the
-plain copy (goal: <= 1.03 by default, <= 1.15 all-every-step). Run: python bench/bench_probe.py
+the probe, with the probe at its defaults (adaptive sampling), with every statistic on every
+step (every=1, per-unit data every step), and with the floor under that last one: bare hooks
+doing only its tensor reductions (probe_floor.py). Printed: median over the rounds of the time
+ratio to the plain copy (goal: <= 1.03 by default, <= 1.15 all-every-step); all-every-step minus
+floor is what the probe's bookkeeping costs. Run: python bench/bench_probe.py
 To compare two versions of the probe, run it alternately with `--probe-path DIR` (a folder that
 holds another `actiscope_probe` package, e.g. one extracted with `git archive`) and without.
 """
@@ -27,6 +29,7 @@ if "--probe-path" in sys.argv:  # before the first import of actiscope_probe
     sys.path.insert(0, sys.argv[sys.argv.index("--probe-path") + 1])
 import actiscope_probe  # noqa: E402
 import numpy as np  # noqa: E402
+from probe_floor import Floor  # noqa: E402
 
 from core.runs import FileRun  # noqa: E402
 
@@ -115,7 +118,7 @@ def bench(name: str, build: callable, rounds: int, block: int, folder: Path) -> 
     torch.manual_seed(0)
     base, sample = build()
     batches = [sample() for _ in range(4)]
-    copies = {k: copy.deepcopy(base) for k in ("plain", "default", "all")}
+    copies = {k: copy.deepcopy(base) for k in ("plain", "default", "all", "floor")}
     opts = {k: torch.optim.SGD(m.parameters(), lr=1e-3, momentum=0.9) for k, m in copies.items()}
     probes = {
         "default": actiscope_probe.attach(copies["default"], opts["default"],
@@ -123,14 +126,15 @@ def bench(name: str, build: callable, rounds: int, block: int, folder: Path) -> 
         "all": actiscope_probe.attach(copies["all"], opts["all"], every=1, units_every=1,
                                       run=folder / f"{name}-all.actirun"),
     }
+    floor = Floor(copies["floor"], opts["floor"])
     for key in copies:  # warm-up: the probe's first 20 recorded steps and its stride estimate
         run_steps(copies[key], opts[key], batches, 25)
-    ratios: dict[str, list[float]] = {"default": [], "all": []}
-    order = ["plain", "default", "all"]
+    ratios: dict[str, list[float]] = {"default": [], "all": [], "floor": []}
+    order = ["plain", "default", "all", "floor"]
     for round_ in range(rounds):
         # rotate the order: a block right after another copy pays for refilling the caches
         seconds = {}
-        for key in order[round_ % 3:] + order[:round_ % 3]:
+        for key in order[round_ % 4:] + order[:round_ % 4]:
             drain(probes.values())
             seconds[key] = run_steps(copies[key], opts[key], batches, block)
             if key == "all":  # its writer thread's backlog belongs to this block
@@ -144,6 +148,7 @@ def bench(name: str, build: callable, rounds: int, block: int, folder: Path) -> 
     result["self_default"] = probes["default"]._budget.overhead or float("nan")
     for probe in probes.values():
         probe.close()
+    floor.detach()
     run = FileRun(folder / f"{name}-all.actirun")  # the probe's own timers, as the app shows them
     cost = run.series("probe_hook_seconds") + run.series("probe_copy_seconds")
     result["self_all"] = float(np.median(cost / (run.series("step_seconds") - cost)))
@@ -169,15 +174,16 @@ def main() -> None:
     print("ratio = wall time with the probe / without; (self) = the probe's own estimate (default: "
           "its sampler's; all-every-step: its timers in the run file)")
     print(f"{'model':<24} {'plain ms/step':>13} {'default':>9} {'(self)':>7} {'stride':>7} "
-          f"{'all-every-step':>15} {'(self)':>7}")
+          f"{'all-every-step':>15} {'(self)':>7} {'floor':>7}")
     with tempfile.TemporaryDirectory() as folder:
         for name, build, block in plan:
             block = max(2, block // 4) if args.quick else block
             r = bench(name.split()[0], build, rounds, block, Path(folder))
             print(f"{name:<24} {r['step_ms']:>13.1f} {r['default']:>9.3f} "
                   f"{1 + r['self_default']:>7.3f} {r['stride']:>7} {r['all']:>15.3f} "
-                  f"{1 + r['self_all']:>7.3f}", flush=True)
+                  f"{1 + r['self_all']:>7.3f} {r['floor']:>7.3f}", flush=True)
     print("goal: default <= 1.03, all-every-step <= 1.15 (ratios to the same model without probe)")
+    print("floor: all-every-step's tensor reductions alone, in bare hooks (bench/probe_floor.py)")
 
 
 if __name__ == "__main__":
