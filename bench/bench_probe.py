@@ -107,8 +107,7 @@ def drain(probes: object) -> float:
     for probe in probes:
         sink = probe._sink
         if sink is not None:
-            while not sink._queue.empty():
-                time.sleep(0.001)
+            sink.drain()
             sink.writer.flush()
     return time.perf_counter() - start
 

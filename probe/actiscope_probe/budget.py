@@ -6,7 +6,8 @@ writer thread's share of the interpreter (together 2-4 times the timed cost on a
 Steps are of three kinds: recorded, plain steps that update the dead-since-window masks
 ("window"), and idle plain steps. A recorded step's extra cost is the median wall time of recent
 recorded steps minus that of recent window steps, plus the median excess of the plain step right
-after a record (the writer thread builds the record then, sharing the interpreter); a window
+after a record (it closes the record and hands it over; the writer thread's own work, a batch
+every 0.25 s, falls on any step and is not told apart from training); a window
 step's is the median window step minus the median idle step (never less than the timed cost
 either way). The training time per step is the median idle step (else the median window step
 minus its cost).

@@ -33,8 +33,9 @@ from torch import nn
 
 from actiscope_probe.budget import Budget
 from actiscope_probe.params import ParamStats
+from actiscope_probe.records import Pending
 from actiscope_probe.runformat import Manifest, ParamLayer, Site, Topology
-from actiscope_probe.sink import Pending, Sink
+from actiscope_probe.sink import Sink
 from actiscope_probe.site_hooks import SiteWatch
 from actiscope_probe.sites import clean_name
 from actiscope_probe.timing import ScaleWatch, StepNesting, find_scaler, in_backward
