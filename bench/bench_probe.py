@@ -100,8 +100,8 @@ def run_steps(model: nn.Module, opt: torch.optim.Optimizer, batches: list, n: in
 def drain(probes: object) -> float:
     """Seconds spent waiting until the probes' writer threads have written their backlog.
 
-    Three probes share one process here; without this, one probe's writer thread would run
-    during (and be charged to) another copy's block.
+    Two probes (and the floor) share one process here; without this, one probe's writer thread
+    would run during (and be charged to) another copy's block.
     """
     start = time.perf_counter()
     for probe in probes:

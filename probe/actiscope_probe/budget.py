@@ -1,16 +1,20 @@
 """The adaptive sampler: how often to record so that the probe stays inside its overhead budget.
 
 What a step costs is measured from wall time, not only from the probe's own timers: the timers
-miss autograd's tensor-hook bookkeeping, the allocator and cache effects of temporaries and the
-writer thread's share of the interpreter (together 2-4 times the timed cost on a 10x256 MLP).
+miss autograd's tensor-hook bookkeeping and the allocator and cache effects of temporaries
+(together 2-4 times the timed cost on a 10x256 MLP). The writer thread's work, a batch of records
+every 0.25 s, lands on any step and mostly hides in the medians: the sampler does not see it.
 Steps are of three kinds: recorded, plain steps that update the dead-since-window masks
 ("window"), and idle plain steps. A recorded step's extra cost is the median wall time of recent
 recorded steps minus that of recent window steps, plus the median excess of the plain step right
 after a record (it closes the record and hands it over; the writer thread's own work, a batch
 every 0.25 s, falls on any step and is not told apart from training); a window
 step's is the median window step minus the median idle step (never less than the timed cost
-either way). The training time per step is the median idle step (else the median window step
-minus its cost).
+either way; for a record, the timers' own difference is a floor too: window steps slowed down by
+something else had made records look free). The training time per step is the median idle step
+(else the median window step minus its cost). Step times older than STALE steps are not used: at
+stride 2 every plain step follows a record, so no plain step time came to replace an old one, and
+a sampler that had once reached stride 2 stayed there (bench_probe, 1 run in 6).
 
 What no wall time can show is the cost of the hooks merely being there on an idle step (module
 calls take their slow path, each hook returns early): about 1-2 % of a 6 ms step of a 10x256 MLP.
@@ -37,6 +41,7 @@ _EMA = 0.2
 _RECENT = 9   # steps of each kind whose median wall time is used
 PLANNED = 0.4  # share of the budget the strides are planned for
 GAP = 2.0      # a step this many times its expected time also held other work: not measured
+STALE = 100    # plain step times not refreshed for this many steps are no longer used
 
 
 class Budget:
@@ -57,7 +62,7 @@ class Budget:
         self.stride = 1         # record every `stride` steps
         self.window_stride = 1  # update the dead-since-window masks every `window_stride` steps
         self._seen = 0
-        self._walls: dict[str, deque[float]] = {
+        self._walls: dict[str, deque[tuple[int, float]]] = {  # (step count, wall time)
             kind: deque(maxlen=_RECENT) for kind in ("recorded", "window", "idle")}
         self._after = False  # the last step was recorded
         self._after_excess: deque[float] = deque(maxlen=_RECENT)  # on the step after a record
@@ -78,14 +83,15 @@ class Budget:
         after, self._after = self._after, recorded
         if self.train is not None and wall > GAP * (self.train + cost):
             pass  # the loop did something else too (evaluation, a checkpoint): not a step time
-        elif after and not recorded:  # the writer thread builds the record during this step
-            if self._walls[kind]:
-                self._after_excess.append(wall - statistics.median(self._walls[kind]))
+        elif after and not recorded:  # it closes the record and hands it over
+            usual = self._median(kind)
+            if usual is not None:
+                self._after_excess.append(wall - usual)
         else:
-            self._walls[kind].append(wall)
+            self._walls[kind].append((self._seen, wall))
         if self.recorded is None:
             return
-        walls = {k: statistics.median(v) if v else None for k, v in self._walls.items()}
+        walls = {k: self._median(k) for k in self._walls}
         # until a plain step was seen, assume it costs a fifth of a recorded one (window masks)
         base = self.base if self.base is not None else 0.2 * self.recorded
         if walls["window"] is not None and walls["idle"] is not None:
@@ -101,7 +107,10 @@ class Budget:
         # what a recorded step is compared with: a window step (records update the masks too)
         plain = walls["window"] if walls["window"] is not None else \
             None if walls["idle"] is None else walls["idle"] + base
-        timed = max(self.recorded - base, 0.0)
+        # the timers' own difference is a floor (window steps slowed down by something else
+        # had made records look free, and stride 2 then kept them from being measured again)
+        timed = max(self.recorded - (self.base if self.base is not None else 0.2 * self.recorded),
+                    0.0)
         measured = walls["recorded"] - plain if plain is not None else 0.0
         if self._after_excess:
             measured += max(statistics.median(self._after_excess), 0.0)
@@ -114,6 +123,15 @@ class Budget:
         # at least every other step plain: without plain steps a record's cost cannot be measured
         self.stride = MAX_STRIDE if room <= 0 else \
             max(2, min(MAX_STRIDE, math.ceil(self.extra / room)))
+
+    def _median(self, kind: str) -> float | None:
+        """Median recent wall time of a kind of step, of the times not older than STALE steps
+        (window steps: STALE plus three window strides); None if there are none. At stride 2
+        every plain step follows a record, so plain step times of a kind may stop coming."""
+        horizon = math.inf if kind == "recorded" else \
+            STALE + 3 * self.window_stride if kind == "window" else STALE
+        recent = [wall for seen, wall in self._walls[kind] if self._seen - seen <= horizon]
+        return statistics.median(recent) if recent else None
 
     @property
     def overhead(self) -> float | None:

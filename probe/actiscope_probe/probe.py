@@ -17,7 +17,8 @@
 - Functional activations: `trace_functional=True` routes the model's training forward through a
   torch.fx GraphModule whose `F.relu`-style calls are small modules (fx.py); detach() removes it.
 - Host: one `torch.cat` and one copy (pinned, non-blocking on CUDA) per recorded step; a writer
-  thread builds the row and appends it. A failing disk stops recording with one warning.
+  thread builds the rows of what came every 0.25 s (sink.py, records.py) and writes them. A
+  failing disk stops recording with one warning; a probe never closed is closed at exit.
 """
 
 from __future__ import annotations

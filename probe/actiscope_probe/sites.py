@@ -143,7 +143,7 @@ class SiteState:
             return math.nan, math.nan, None, None
         dead = peaks == 0
         share = 1.0 / max(dead.size, 1)
-        if self.kind not in SATURATING:  # never saturated: no mask (the sink fills in False)
+        if self.kind not in SATURATING:  # never saturated: no mask (a row has False)
             return np.count_nonzero(dead) * share, 0.0, dead, None
         saturated = (peaks < SATURATION_THRESHOLD) & ~dead
         return np.count_nonzero(dead) * share, np.count_nonzero(saturated) * share, dead, \

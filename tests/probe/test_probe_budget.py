@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from actiscope_probe.budget import PLANNED, Budget
+from actiscope_probe.budget import PLANNED, STALE, Budget
 
 
 def _feed(budget: Budget, steps: list[tuple]) -> None:
@@ -78,3 +78,44 @@ def test_gaps_in_the_loop_on_recorded_steps_do_not_stop_the_recording() -> None:
         _feed(budget, [(2.011, 0.001, True)] + [(0.010, 0.0, False)] * (budget.stride - 1))
     assert budget.stride == stride
     assert budget.train == pytest.approx(0.010, rel=1e-6)
+
+
+def _simulate(budget: Budget, first: int, last: int, slow_window: float = 0.0) -> None:
+    """Steps first..last as the probe drives the sampler: 7 ms of training; a record costs 1.5 ms
+    (timers 1.2 ms), a window step 0.3 ms (timers 0.2 ms), the step after a record 0.6 ms more;
+    window steps `slow_window` seconds slower still (something else slowed them down)."""
+    after = False
+    for step in range(first, last + 1):
+        recorded = step <= 20 or (step - 20) % budget.stride == 0
+        window = recorded or step % budget.window_stride == 0
+        wall, cost = (0.0085, 0.0012) if recorded else (0.0073, 0.0002) if window else (0.007, 0)
+        wall += (0.0006 if after and not recorded else 0.0) + (
+            slow_window if window and not recorded else 0.0)
+        budget.observe(wall, cost, recorded, window)
+        after = recorded
+
+
+def test_slow_window_steps_neither_make_records_free_nor_lock_the_stride_at_two() -> None:
+    # window steps 3 ms slower for a while had made a record look free next to them (stride 2),
+    # and at stride 2 every plain step follows a record, so no plain step time came to correct it
+    budget = Budget(0.03)
+    _simulate(budget, 1, 400)
+    steady = budget.stride, budget.window_stride
+    assert steady[0] > 10
+    _simulate(budget, 401, 700, slow_window=0.003)
+    assert budget.stride > 10          # the timers' 1 ms is a floor under a record's cost
+    _simulate(budget, 701, 2200)
+    assert (budget.stride, budget.window_stride) == steady
+
+
+def test_plain_step_times_not_refreshed_for_long_are_dropped() -> None:
+    budget = Budget(0.03)
+    _simulate(budget, 1, 400)
+    # old plain step times of 100 ms (training looks slow, so records look cheap: stride 2), and
+    # at stride 2 no plain step time of either kind comes to replace them
+    budget._walls["window"].extend([(budget._seen, 0.1)] * 9)
+    budget._walls["idle"].extend([(budget._seen, 0.1)] * 9)
+    budget.stride = 2
+    _simulate(budget, 401, 400 + 3 * STALE + 3 * budget.window_stride)
+    assert budget.train < 0.01
+    assert budget.stride > 10
