@@ -5,8 +5,9 @@ units_every=1, and does on every step exactly the tensor work the probe does the
 probe's own helpers where it has them:
 - each activation site's forward: the per-unit peak |f'| over the batch (gelu, silu, mish: none);
 - at the site's output, `register_hook`: ‖∂L/∂a‖, and |∂L/∂a| summed per unit;
-- the optimizer step: ‖grad‖ (pre-hook), ‖W‖ and ‖momentum buffer‖ (post-hook), the window max,
-  one `torch.cat` and one copy to the host.
+- the optimizer step: ‖grad‖ (pre-hook), ‖W‖ and ‖momentum buffer‖ (post-hook), ‖ΔW‖ = lr·‖buf‖,
+  the window max, one `torch.cat` and one copy to the host.
+Peaks, signals and unit sums are views into flat buffers, as the probe's (buffers.py).
 Nothing else: no sampling, no checkpoint or AMP bookkeeping, no timers, no record, no writer. The
 time ratio of a model with a Floor to the model without one is what any probe built from these
 torch ops in Python hooks must pay at least; bench_probe.py prints it beside the real probe's.
@@ -29,10 +30,10 @@ class Floor:
         self.optimizer = optimizer
         self.params = [p for p in model.parameters()]
         self.sites = find_sites(model)
-        self.peaks: list[torch.Tensor | None] = [None] * len(self.sites)
+        self.peaks: list[torch.Tensor | None] = [None] * len(self.sites)  # views into batch
         self.signal = torch.zeros(len(self.sites))
-        self.units: list[torch.Tensor | None] = [None] * len(self.sites)
-        self.window: torch.Tensor | None = None
+        self.units: list[torch.Tensor | None] = [None] * len(self.sites)  # views into unit
+        self.batch = self.unit = self.window = torch.zeros(0)
         self.scratch: dict[tuple, torch.Tensor] = {}
         self.grad_norms: tuple[torch.Tensor, ...] = ()
         self.host: list[torch.Tensor] = []
@@ -49,8 +50,7 @@ class Floor:
     def _forward(self, i: int, module: nn.Module, inputs: object, out: torch.Tensor) -> None:
         dims = channel_dims(out.ndim)
         if self.peaks[i] is None:
-            width = out.shape[1 if out.ndim >= 4 else -1]
-            self.peaks[i], self.units[i] = torch.zeros(width), torch.zeros(width)
+            self._add_site(i, out.shape[1 if out.ndim >= 4 else -1])
         if not self.sites[i].measured:  # gelu, silu, mish: as the probe, gradients only
             pass
         elif self.sites[i].kind == "relu" and 2 <= out.ndim <= 3:  # as the probe: no temporary
@@ -59,6 +59,21 @@ class Floor:
             self.peaks[i].copy_(peak_derivative(self.sites[i].kind, module, out, dims))
         if out.requires_grad:
             out.register_hook(functools.partial(self._grad, i, dims))
+
+    def _add_site(self, i: int, width: int) -> None:
+        """Grow the flat buffers by site i's width; every site's values become views again."""
+        old = [(j, p, u) for j, (p, u) in enumerate(zip(self.peaks, self.units, strict=True))
+               if p is not None]
+        total = sum(p.numel() for _, p, _ in old) + width
+        self.batch, self.unit, self.window = (torch.zeros(total) for _ in range(3))
+        offset = 0
+        for j, peaks, units in [*old, (i, torch.zeros(width), torch.zeros(width))]:
+            n = peaks.numel()
+            self.peaks[j], self.units[j] = (self.batch[offset:offset + n],
+                                            self.unit[offset:offset + n])
+            self.peaks[j].copy_(peaks)
+            self.units[j].copy_(units)
+            offset += n
 
     def _grad(self, i: int, dims: tuple[int, ...], grad: torch.Tensor) -> None:
         g = grad.detach()
@@ -81,12 +96,12 @@ class Floor:
     def _post(self, optimizer: object, args: object, kwargs: object) -> None:
         state = self.optimizer.state
         params = [p.detach() for p in self.params]
+        n = len(params)
         norms = torch._foreach_norm(params + [state[p]["momentum_buffer"] for p in self.params])
-        peaks = torch.cat(self.peaks)
-        if self.window is None:
-            self.window = torch.zeros_like(peaks)
-        torch.maximum(self.window, peaks, out=self.window)
-        flat = torch.cat([torch.stack([*self.grad_norms, *norms]), self.window, peaks,
-                          self.signal, *self.units])
+        lr = self.optimizer.param_groups[0]["lr"]
+        delta = torch._foreach_mul(list(norms[n:]), [lr] * n)
+        torch.maximum(self.window, self.batch, out=self.window)
+        flat = torch.cat([torch.stack([*self.grad_norms, *norms[:n], *delta]), self.window,
+                          self.batch, self.signal, self.unit])
         self.host.append(flat.cpu())
         del self.host[:-100]

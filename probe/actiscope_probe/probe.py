@@ -23,9 +23,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import time
 import warnings
+import weakref
 from types import TracebackType
 from typing import Any
 
@@ -42,6 +44,7 @@ from actiscope_probe.sites import clean_name
 from actiscope_probe.timing import ScaleWatch, StepNesting, find_scaler, in_backward
 
 ALWAYS_FIRST = 20
+_OPEN_PROBES: weakref.WeakSet[Probe] = weakref.WeakSet()
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
@@ -140,6 +143,7 @@ class Probe:
 
     def close(self) -> None:
         """Detach, write what is pending and close the run file."""
+        _OPEN_PROBES.discard(self)
         if self._handles:
             self._check_skipped()
         self.detach()
@@ -307,6 +311,8 @@ class Probe:
                 site.disabled = True
         self._watch.frozen = True
         self._sink = Sink(self.run, manifest, self.rank, self._overwrite, self._on_failure)
+        self._pid = os.getpid()
+        _OPEN_PROBES.add(self)
 
     def _on_failure(self) -> None:
         self._stopped = self._watch.stopped = True
@@ -321,3 +327,15 @@ def attach(model: nn.Module, optimizer: torch.optim.Optimizer,
            **options: Any) -> Probe:
     """Watch `model` trained by `optimizer`, writing the run folder `run` (see Probe options)."""
     return Probe(model, optimizer, os.fspath(run), every, **options)
+
+
+@atexit.register
+def _close_open_probes() -> None:
+    """Close the probes a program never closed, their last record included (runs before the
+    sinks' and writers' own exit hooks: registered after them)."""
+    for probe in list(_OPEN_PROBES):
+        if probe._pid == os.getpid():  # a forked child must not finish its parent's run
+            try:
+                probe.close()
+            except Exception:  # noqa: BLE001 - at exit nothing can be reported any more
+                pass

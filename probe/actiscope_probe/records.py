@@ -83,10 +83,10 @@ class SiteLayout:
     def per_site(self, flags: np.ndarray) -> np.ndarray:
         """Fraction of each site's units for which `flags` (records, units) is set: (records,
         sites). Sites of width 0 (none in practice) count 0."""
-        if not flags.shape[1]:
-            return np.zeros((len(flags), len(self.starts)))
-        counts = np.add.reduceat(flags.view(np.uint8), np.minimum(self.starts, flags.shape[1] - 1),
-                                 axis=1, dtype=np.int32)
+        flags = flags.view(np.uint8)
+        if not len(self.starts) or self.starts[-1] >= flags.shape[1]:  # sites of width 0 last
+            flags = np.pad(flags, ((0, 0), (0, 1)))  # reduceat's indices must lie inside
+        counts = np.add.reduceat(flags, self.starts, axis=1, dtype=np.int32)
         return np.where(self.widths > 0, counts, 0) / np.maximum(self.widths, 1)
 
     def fractions(self, peaks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,

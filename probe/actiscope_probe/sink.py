@@ -44,13 +44,13 @@ class Sink:
         self.failed = False
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"actiscope-probe-rank{rank}")
-        self._thread.start()
         self._pid = os.getpid()
+        self._thread.start()
         _OPEN_SINKS.add(self)
 
     def put(self, pending: Pending) -> None:
         """Queue a record (dropped once the disk has failed); no thread is woken."""
-        if not self.failed:
+        if not self.failed and not self._closing:
             self._put += 1
             self._items.append(pending)
 
@@ -65,6 +65,9 @@ class Sink:
     def close(self) -> None:
         """Write what is queued, then close the stream (one warning if the disk failed)."""
         _OPEN_SINKS.discard(self)
+        if self._closing or os.getpid() != self._pid:  # a forked child: its parent's stream
+            self._closing = True
+            return
         self._closing = True
         self._wake.set()
         self._thread.join()
@@ -100,10 +103,15 @@ class Sink:
             return
         try:
             rows = self.rows.rows(items)
-        except Exception as error:  # a probe bug must never stop the training
-            self._fail(RunWriteError(f"could not build the records of steps {items[0].step}-"
-                                     f"{items[-1].step} ({error})"))
-            return
+        except Exception:  # one bad record: write those before it, then stop (as one by one)
+            rows = []
+            for pending in items:
+                try:
+                    rows.append(self.rows.row(pending))
+                except Exception as error:  # a probe bug must never stop the training
+                    self._fail(RunWriteError(f"could not build the record of step "
+                                             f"{pending.step} ({error})"))
+                    break
         try:
             for row in rows:
                 self.writer.append(**row)
@@ -120,5 +128,7 @@ def _close_open_sinks() -> None:
     """Write the records of probes the program never closed (before their RunWriter's own
     atexit close: registered later, so run first)."""
     for sink in list(_OPEN_SINKS):
-        if sink._pid == os.getpid():  # a forked child must not finish its parent's stream
+        try:
             sink.close()
+        except Exception:  # noqa: BLE001 - at exit nothing can be reported any more
+            pass

@@ -14,7 +14,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 import actiscope_probe  # noqa: E402
-from actiscope_probe.records import Pending, RowBuilder  # noqa: E402
+from actiscope_probe.records import Pending, RowBuilder, SiteLayout  # noqa: E402
 from actiscope_probe.sites import SiteState  # noqa: E402
 from torch import nn  # noqa: E402
 
@@ -114,6 +114,14 @@ def test_rows_match_the_site_by_site_reference() -> None:
     assert saw_saturated and saw_dead  # the draw exercised both states
 
 
+def test_sites_of_width_zero_count_nothing_and_leave_the_others_whole() -> None:
+    sites = [SiteState(name=f"s{i}", module=nn.Identity(), kind="relu", index=i, width=w)
+             for i, w in enumerate((3, 0, 2, 0))]
+    layout = SiteLayout([(f"w{i}", s.width) for i, s in enumerate(sites)], sites)
+    dead, _, _, _ = layout.fractions(np.array([[0.0, 0.0, 0.0, 1.0, 0.0]]))
+    np.testing.assert_array_equal(dead, [[1.0, 0.0, 0.5, 0.0]])
+
+
 def test_one_at_a_time_equals_all_at_once() -> None:
     rng = np.random.default_rng(1)
     sites = _sites()
@@ -150,7 +158,6 @@ def test_a_probe_never_closed_is_written_at_exit(tmp_path) -> None:
               f"probe = actiscope_probe.attach(model, opt, run={str(tmp_path / 'x.actirun')!r}, "
               "every=1)\n"
               "for _ in range(25):\n"
-              "    model(torch.randn(4, 8)).sum().backward(); opt.step()\n"
-              "model(torch.randn(4, 8))\n")
+              "    model(torch.randn(4, 8)).sum().backward(); opt.step()\n")
     subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
     assert rows(tmp_path / "x.actirun")["step"] == list(range(1, 26))
