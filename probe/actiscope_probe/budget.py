@@ -2,13 +2,12 @@
 
 What a step costs is measured from wall time, not only from the probe's own timers: the timers
 miss autograd's tensor-hook bookkeeping and the allocator and cache effects of temporaries
-(together 2-4 times the timed cost on a 10x256 MLP). The writer thread's work, a batch of records
-every 0.25 s, lands on any step and mostly hides in the medians: the sampler does not see it.
+(together 2-4 times the timed cost on a 10x256 MLP).
 Steps are of three kinds: recorded, plain steps that update the dead-since-window masks
 ("window"), and idle plain steps. A recorded step's extra cost is the median wall time of recent
 recorded steps minus that of recent window steps, plus the median excess of the plain step right
 after a record (it closes the record and hands it over; the writer thread's own work, a batch
-every 0.25 s, falls on any step and is not told apart from training); a window
+every 0.25 s, lands on any step, mostly hides in the medians and is not seen); a window
 step's is the median window step minus the median idle step (never less than the timed cost
 either way; for a record, the timers' own difference is a floor too: window steps slowed down by
 something else had made records look free). The training time per step is the median idle step
@@ -93,7 +92,8 @@ class Budget:
             return
         walls = {k: self._median(k) for k in self._walls}
         # until a plain step was seen, assume it costs a fifth of a recorded one (window masks)
-        base = self.base if self.base is not None else 0.2 * self.recorded
+        timed_base = self.base if self.base is not None else 0.2 * self.recorded
+        base = timed_base
         if walls["window"] is not None and walls["idle"] is not None:
             base = max(base, walls["window"] - walls["idle"])
         # medians, not means, and no gap steps: a step's wall time also holds whatever the loop
@@ -109,8 +109,7 @@ class Budget:
             None if walls["idle"] is None else walls["idle"] + base
         # the timers' own difference is a floor (window steps slowed down by something else
         # had made records look free, and stride 2 then kept them from being measured again)
-        timed = max(self.recorded - (self.base if self.base is not None else 0.2 * self.recorded),
-                    0.0)
+        timed = max(self.recorded - timed_base, 0.0)
         measured = walls["recorded"] - plain if plain is not None else 0.0
         if self._after_excess:
             measured += max(statistics.median(self._after_excess), 0.0)

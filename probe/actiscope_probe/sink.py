@@ -65,10 +65,11 @@ class Sink:
     def close(self) -> None:
         """Write what is queued, then close the stream (one warning if the disk failed)."""
         _OPEN_SINKS.discard(self)
-        if self._closing or os.getpid() != self._pid:  # a forked child: its parent's stream
-            self._closing = True
+        if self._closing:
             return
         self._closing = True
+        if os.getpid() != self._pid:  # a forked child: the stream is its parent's
+            return
         self._wake.set()
         self._thread.join()
         try:
@@ -119,14 +120,14 @@ class Sink:
         except RunWriteError as error:
             self._fail(error)
         except Exception as error:
-            self._fail(RunWriteError(f"could not write the record of step {row['step']} "
+            self._fail(RunWriteError(f"could not write the records up to step {items[-1].step} "
                                      f"({error})"))
 
 
 @atexit.register
 def _close_open_sinks() -> None:
-    """Write the records of probes the program never closed (before their RunWriter's own
-    atexit close: registered later, so run first)."""
+    """Write what sinks still hold whose probe was dropped without close() (open probes are
+    closed first, probe.py; this runs before the RunWriters' own exit hook: registered later)."""
     for sink in list(_OPEN_SINKS):
         try:
             sink.close()
